@@ -1,0 +1,131 @@
+"""The application factory: settings and routes in, a running bridge out.
+
+``build`` wires the store, the Slack and Amity clients, the Bolt app with its listeners,
+the worker and its APScheduler schedule. ``Bridge.wsgi`` is what the HTTP server runs:
+``POST /slack/events`` goes to Bolt (signature checked there), ``GET /healthz`` answers
+whether the store is reachable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy.exc import SQLAlchemyError
+
+from bridge.amity import AmityClient
+from bridge.intake import Intake
+from bridge.outbox import Clock, Job, Outbox, make_engine, utc_now
+from bridge.replies import Replies
+from bridge.routes import RoutesConfig
+from bridge.settings import Settings
+from bridge.slack_api import SlackError, SlackGateway, make_web_client
+from bridge.worker import Worker
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+log = logging.getLogger("bridge.app")
+POLL_JOB = "bridge-worker"
+
+
+@dataclass
+class Bridge:
+    """Everything one bridge process runs."""
+
+    settings: Settings
+    outbox: Outbox
+    bolt: App
+    worker: Worker
+    scheduler: BackgroundScheduler
+    notices: ThreadPoolExecutor
+    _running: threading.Lock = field(default_factory=threading.Lock)
+
+    def start_worker(self) -> None:
+        """Poll the outbox every BRIDGE_POLL_SECONDS (and at once when woken)."""
+        self.scheduler.add_job(self._poll, "interval", seconds=self.settings.BRIDGE_POLL_SECONDS,
+                               id=POLL_JOB, max_instances=1, coalesce=True,
+                               next_run_time=datetime.now(UTC))
+        self.scheduler.start()
+
+    def _poll(self) -> None:
+        with self._running:
+            self.worker.run_due()
+
+    def wake(self) -> None:
+        """Run the worker now instead of at the next poll (a new job is waiting)."""
+        if self.scheduler.running and not self._running.locked():
+            self.scheduler.modify_job(POLL_JOB, next_run_time=datetime.now(UTC))
+
+    def stop(self) -> None:
+        """Stop polling; jobs in flight finish, the rest stay pending in the store."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.worker.close()
+        self.notices.shutdown(wait=True)
+        self.worker.amity.close()
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """200 when the store answers, 503 otherwise."""
+        try:
+            self.outbox.ping()
+        except SQLAlchemyError:
+            log.warning("bridge.health_store_unreachable")
+            return 503, {"status": "error", "store": "unreachable"}
+        return 200, {"status": "ok", "store": "ok", "worker": self.scheduler.running}
+
+    def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The WSGI application: /healthz here, everything else to Bolt's adapter."""
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            status, body = self.health()
+            start_response(f"{status} {'OK' if status == 200 else 'Service Unavailable'}",
+                           [("Content-Type", "application/json")])
+            return [json.dumps(body).encode()]
+        return SlackRequestHandler(self.bolt)(environ, start_response)
+
+
+def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -> Bridge:
+    """Wire a bridge; nothing runs until ``start_worker`` and a server are started."""
+    outbox = Outbox(make_engine(settings.DATABASE_URL), clock)
+    outbox.create_schema()
+    client = make_web_client(settings.SLACK_BOT_TOKEN.get_secret_value(), settings.SLACK_API_URL)
+    slack = SlackGateway(client)
+    amity = AmityClient.create(settings.amity_base_url,
+                               settings.AMITY_ADMIN_TOKEN.get_secret_value())
+    worker = Worker(outbox, slack, amity, routes, settings.post_url,
+                    workers=settings.BRIDGE_WORKERS, max_attempts=settings.BRIDGE_MAX_ATTEMPTS)
+    bolt = App(client=client, signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
+               process_before_response=True, logger=logging.getLogger("bridge.bolt"))
+    bridge = Bridge(settings, outbox, bolt, worker, BackgroundScheduler(timezone=UTC),
+                    ThreadPoolExecutor(max_workers=2, thread_name_prefix="bridge-notice"))
+    replies = Replies(slack)
+
+    def tell_existing(job: Job, user: str) -> None:
+        bridge.notices.submit(_quietly, replies.existing, job, user)
+
+    intake = Intake(routes, outbox, bridge.wake, tell_existing)
+    bolt.event("reaction_added")(intake.on_reaction)
+    bolt.command("/crosspost")(intake.on_command)
+    bolt.error(_log_error)
+    return bridge
+
+
+def _quietly(send: Any, *args: Any) -> None:
+    try:
+        send(*args)
+    except SlackError as error:
+        log.warning("bridge.notice_failed", extra={"error": str(error)})
+
+
+def _log_error(error: Exception, body: dict[str, Any]) -> None:
+    log.error("bridge.listener_error", exc_info=error,
+              extra={"payload_type": body.get("type"), "command": body.get("command")})

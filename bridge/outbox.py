@@ -1,0 +1,248 @@
+"""The outbox: one durable row per post to make, keyed so that a trigger is idempotent.
+
+States (``JobState``) move ``pending → running → done | failed | cancelled``; a running
+job whose lease has expired (its worker died) is pending again. Claims are safe across
+threads and processes: candidates are selected ``FOR UPDATE SKIP LOCKED`` where the
+database has it (PostgreSQL) and each claim is a guarded ``UPDATE`` that only one
+claimer can win. SQLite (the default) and PostgreSQL run the same code.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    Enum,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The default clock: naive UTC (the database columns hold naive UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class JobState(enum.Enum):
+    """Where a job is in its life."""
+
+    pending = "pending"  # waiting for its next run time
+    running = "running"  # claimed by a worker until lease_until
+    done = "done"  # the post exists and the reply was sent
+    failed = "failed"  # gave up; the person who triggered it was told why
+    cancelled = "cancelled"  # nothing to do (e.g. a bot message), or cancelled by a person
+
+
+metadata = MetaData()
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(400), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("state", Enum(JobState, native_enum=False, length=20), nullable=False),
+    Column("team_id", String(40), nullable=False),
+    Column("channel_id", String(40), nullable=False),
+    Column("message_ts", String(40)),
+    Column("thread_ts", String(40)),
+    Column("route_name", String(80), nullable=False),
+    Column("community_id", String(900), nullable=False),
+    Column("post_id", String(100), nullable=False),
+    Column("requested_by", String(40), nullable=False),
+    Column("response_url", Text),
+    Column("text", Text),
+    Column("post_url", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_run_at", DateTime, nullable=False, index=True),
+    Column("lease_until", DateTime),
+    Column("last_error", Text),
+    Column("progress", JSON, nullable=False, default=dict),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """What intake knows when it accepts a trigger."""
+
+    key: str
+    kind: str  # "message" (a Slack message by channel+ts) or "text" (/crosspost <text>)
+    team_id: str
+    channel_id: str
+    route_name: str
+    community_id: str
+    post_id: str
+    requested_by: str
+    message_ts: str | None = None
+    thread_ts: str | None = None
+    response_url: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Job(NewJob):
+    """A stored job."""
+
+    id: int = 0
+    state: JobState = JobState.pending
+    attempts: int = 0
+    post_url: str | None = None
+    last_error: str | None = None
+    progress: dict[str, Any] = field(default_factory=dict)
+    next_run_at: datetime | None = None
+    created_at: datetime | None = None
+
+
+def to_job(row: RowMapping) -> Job:
+    """A database row as a Job."""
+    values = {k: row[k] for k in Job.__dataclass_fields__ if k in row}
+    return Job(**values)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL and a busy timeout for concurrent writers."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Outbox:
+    """The jobs table and the operations on it."""
+
+    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def create_schema(self) -> None:
+        """Create the table if it does not exist."""
+        metadata.create_all(self.engine)
+
+    def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def enqueue(self, new: NewJob, run_at: datetime | None = None) -> tuple[Job, bool]:
+        """Store ``new`` unless its key exists. Returns the stored job and whether it is new."""
+        now = self.clock()
+        values = {k: getattr(new, k) for k in NewJob.__dataclass_fields__}
+        values |= {"state": JobState.pending, "attempts": 0, "progress": {}}
+        values |= {"next_run_at": run_at or now, "created_at": now, "updated_at": now}
+        try:
+            with self._tx() as conn:
+                conn.execute(jobs.insert().values(**values))
+        except IntegrityError:
+            existing = self.get_by_key(new.key)
+            if existing is None:  # deleted between the insert and the read: try once more
+                return self.enqueue(new, run_at)
+            return existing, False
+        job = self.get_by_key(new.key)
+        assert job is not None
+        return job, True
+
+    def get(self, job_id: int) -> Job | None:
+        """The job with this id."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        return to_job(row) if row else None
+
+    def get_by_key(self, key: str) -> Job | None:
+        """The job with this idempotency key."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.key == key)).mappings().first()
+        return to_job(row) if row else None
+
+    def recent(self, limit: int = 20) -> list[Job]:
+        """The newest jobs first."""
+        query = select(jobs).order_by(jobs.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [to_job(row) for row in conn.execute(query).mappings()]
+
+    def claim(self, limit: int, lease: timedelta) -> list[Job]:
+        """Take up to ``limit`` due jobs (or jobs whose lease expired) for this worker."""
+        now = self.clock()
+        due = or_(
+            (jobs.c.state == JobState.pending) & (jobs.c.next_run_at <= now),
+            (jobs.c.state == JobState.running) & (jobs.c.lease_until < now),
+        )
+        query = select(jobs.c.id).where(due).order_by(jobs.c.next_run_at).limit(limit)
+        claimed = []
+        with self._tx() as conn:
+            ids = conn.execute(query.with_for_update(skip_locked=True)).scalars().all()
+            for job_id in ids:
+                won = conn.execute(
+                    update(jobs)
+                    .where((jobs.c.id == job_id) & due)
+                    .values(
+                        state=JobState.running,
+                        lease_until=now + lease,
+                        attempts=jobs.c.attempts + 1,
+                        updated_at=now,
+                    )
+                )
+                if won.rowcount == 1:
+                    claimed.append(job_id)
+        return [job for job_id in claimed if (job := self.get(job_id)) is not None]
+
+    def save_progress(self, job_id: int, progress: dict[str, Any]) -> None:
+        """Record the results of finished steps so a retry resumes after them."""
+        self._set(job_id, progress=progress)
+
+    def finish(self, job_id: int, state: JobState, *, error: str | None = None) -> None:
+        """End a job (done, failed or cancelled)."""
+        self._set(job_id, state=state, last_error=error, lease_until=None)
+
+    def set_post_url(self, job_id: int, url: str) -> None:
+        """Remember the created post's link."""
+        self._set(job_id, post_url=url)
+
+    def retry_later(self, job_id: int, error: str, delay: timedelta) -> None:
+        """Put a job back to pending, due after ``delay``."""
+        run_at = self.clock() + delay
+        self._set(
+            job_id, state=JobState.pending, last_error=error, next_run_at=run_at, lease_until=None
+        )
+
+    def _set(self, job_id: int, **values: Any) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                update(jobs).where(jobs.c.id == job_id).values(updated_at=self.clock(), **values)
+            )

@@ -1,0 +1,121 @@
+"""The routes file (``bridge.yml``): which channels go to which Amity community.
+
+```yaml
+routes:
+  - name: announcements
+    channels: [C0123ABCD]        # Slack channel IDs
+    emoji: mega                  # reaction name, without colons
+    community: 64be1f6cb9b4106b5a6bbf3f
+users:                           # optional Slack user ID -> Amity user ID
+  U0123ABCD: alice
+```
+Nothing from a channel is published unless a route names that channel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+ChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,}$")]
+UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,}$")]
+EmojiName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_+'\-]+$", max_length=100)]
+
+
+class ConfigError(Exception):
+    """The routes file is missing or wrong; the message says where and how to fix it."""
+
+
+class Route(BaseModel):
+    """One channel group → community mapping."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    channels: Annotated[list[ChannelId], Field(min_length=1)]
+    emoji: EmojiName
+    community: Annotated[str, StringConstraints(min_length=1, max_length=900)]
+
+
+class RoutesConfig(BaseModel):
+    """The whole file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    routes: Annotated[list[Route], Field(min_length=1)]
+    users: dict[UserId, Annotated[str, StringConstraints(min_length=1)]] = Field(
+        default_factory=dict
+    )
+
+    def for_reaction(self, channel: str, emoji: str) -> Route | None:
+        """The route that the reaction ``emoji`` in ``channel`` triggers, if any."""
+        base = emoji.split("::", 1)[0]  # ":+1::skin-tone-2:" arrives as "+1::skin-tone-2"
+        return next((r for r in self.routes if channel in r.channels and r.emoji == base), None)
+
+    def for_channel(self, channel: str) -> list[Route]:
+        """Every route covering ``channel`` (one post per distinct community)."""
+        seen: set[str] = set()
+        found = []
+        for route in self.routes:
+            if channel in route.channels and route.community not in seen:
+                seen.add(route.community)
+                found.append(route)
+        return found
+
+
+EXAMPLE = """routes:
+  - name: announcements
+    channels: [C0123ABCD]
+    emoji: mega
+    community: 64be1f6cb9b4106b5a6bbf3f
+"""
+
+
+def load_routes(path: Path) -> RoutesConfig:
+    """Read and validate the routes file, or raise ConfigError with a readable message."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: routes file not found; create it (see the README), for example:\n{EXAMPLE}"
+        ) from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with a 'routes:' list, e.g.\n{EXAMPLE}")
+    if "emoji" in str(raw):
+        raw = _strip_colons(raw)
+    try:
+        return RoutesConfig.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError("\n".join(_describe(path, error))) from None
+
+
+def _strip_colons(raw: dict[str, object]) -> dict[str, object]:
+    routes = raw.get("routes")
+    if isinstance(routes, list):
+        for route in routes:
+            if isinstance(route, dict) and isinstance(route.get("emoji"), str):
+                route["emoji"] = route["emoji"].strip().strip(":")
+    return raw
+
+
+HINTS = {
+    "channels": "a Slack channel ID such as C0123ABCD (channel details > About, at the bottom)",
+    "emoji": "a reaction name without colons, such as mega",
+    "users": "Slack user IDs (U0123ABCD) mapped to Amity user IDs",
+    "community": "the Amity community ID",
+}
+
+
+def _describe(path: Path, error: ValidationError) -> list[str]:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "top level"
+        hint = next((h for key, h in HINTS.items() if key in map(str, item["loc"])), None)
+        message = "is missing" if item["type"] == "missing" else item["msg"].lower()
+        lines.append(f"{path}: {where} {message}" + (f" (expected {hint})" if hint else ""))
+    return lines

@@ -1,0 +1,51 @@
+"""The HTTP server: waitress (a production WSGI server) in front of ``Bridge.wsgi``."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+
+from bridge.app import Bridge
+
+log = logging.getLogger("bridge.server")
+
+
+def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> BaseWSGIServer:
+    """A waitress server bound to ``host:port`` (port 0 picks a free port)."""
+    server = create_server(bridge.wsgi, host=host, port=port, threads=threads,
+                           ident="bridge", channel_timeout=30, clear_untrusted_proxy_headers=True)
+    if isinstance(server, MultiSocketServer):  # pragma: no cover - one host, one socket
+        raise RuntimeError(f"{host} resolves to several addresses: give one IP address")
+    return server
+
+
+def bound_port(server: BaseWSGIServer) -> int:
+    """The TCP port the server listens on."""
+    return int(server.socket.getsockname()[1])
+
+
+def serve_forever(bridge: Bridge, host: str, port: int) -> None:
+    """Run the worker and the server until SIGTERM or Ctrl-C; then stop cleanly."""
+    server = make_server(bridge, host, port)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            log.info("bridge.stopping", extra={"signal": signal.Signals(signum).name})
+            raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    bridge.start_worker()
+    log.info("bridge.listening", extra={"host": host, "port": bound_port(server)})
+    try:
+        server.run()
+    finally:
+        server.close()
+        bridge.stop()
+        log.info("bridge.stopped")

@@ -1,0 +1,134 @@
+"""Settings from the environment (and a ``.env`` file when present).
+
+One object, built once by the CLI; nothing reads the environment at import time.
+``describe_errors`` turns a pydantic ``ValidationError`` into one line per setting that
+names it and says how to fix it, so a bad deployment stops with a readable message.
+"""
+
+from __future__ import annotations
+
+import string
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class AmityRegion(StrEnum):
+    """Amity's regional API hosts (each network lives in one)."""
+
+    us = "us"
+    eu = "eu"
+    sg = "sg"
+
+
+HOW_TO_FIX: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...) from your Slack app's "
+    "OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "the Signing Secret from your Slack app's Basic Information page",
+    "SLACK_API_URL": "an http(s) URL ending in /api/ (default https://slack.com/api/)",
+    "AMITY_REGION": "one of us, eu, sg: the region of your Amity network",
+    "AMITY_API_URL": "an http(s) URL such as https://apix.eu.amity.co (overrides AMITY_REGION)",
+    "AMITY_ADMIN_TOKEN": "an admin token from the Amity Console (Settings > Admin users)",
+    "AMITY_POST_URL_TEMPLATE": "the link to a post in your app, with {postId} and optionally "
+    "{communityId}, e.g. https://community.example.com/posts/{postId}",
+    "DATABASE_URL": "a SQLAlchemy URL: sqlite:///bridge.db or postgresql://user:pass@host/db",
+    "BRIDGE_CONFIG": "the path of the routes file (YAML), default bridge.yml",
+    "BRIDGE_POLL_SECONDS": "a number of seconds greater than 0",
+    "BRIDGE_WORKERS": "a whole number from 1 to 32",
+    "BRIDGE_MAX_ATTEMPTS": "a whole number of at least 1",
+    "PORT": "a TCP port number",
+}
+
+
+class Settings(BaseSettings):
+    """Everything the bridge reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    SLACK_BOT_TOKEN: SecretStr
+    SLACK_SIGNING_SECRET: SecretStr
+    SLACK_API_URL: str = DEFAULT_SLACK_API_URL
+    AMITY_REGION: AmityRegion = AmityRegion.us
+    AMITY_API_URL: str | None = None
+    AMITY_ADMIN_TOKEN: SecretStr
+    AMITY_POST_URL_TEMPLATE: str
+    DATABASE_URL: str = "sqlite:///bridge.db"
+    BRIDGE_CONFIG: Path = Path("bridge.yml")
+    BRIDGE_POLL_SECONDS: float = Field(default=1.0, gt=0)
+    BRIDGE_WORKERS: int = Field(default=4, ge=1, le=32)
+    BRIDGE_MAX_ATTEMPTS: int = Field(default=8, ge=1)
+    PORT: int = Field(default=3000, ge=0, le=65535)
+
+    @field_validator("SLACK_BOT_TOKEN")
+    @classmethod
+    def _bot_token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("SLACK_SIGNING_SECRET", "AMITY_ADMIN_TOKEN")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("is empty")
+        return value
+
+    @field_validator("SLACK_API_URL", "AMITY_API_URL")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("is not an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("AMITY_POST_URL_TEMPLATE")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        if "postId" not in fields:
+            raise ValueError("has no {postId} placeholder")
+        if unknown := fields - {"postId", "communityId"}:
+            raise ValueError(f"has unknown placeholders: {', '.join(sorted(unknown))}")
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if value.startswith("postgres://"):  # Heroku's form; SQLAlchemy wants postgresql://
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite://, postgres:// or postgresql://")
+        return value
+
+    @property
+    def amity_base_url(self) -> str:
+        """The Amity API origin: AMITY_API_URL when set, else the region's host."""
+        return self.AMITY_API_URL or f"https://apix.{self.AMITY_REGION.value}.amity.co/"
+
+    def post_url(self, post_id: str, community_id: str) -> str:
+        """The link to a created post, from AMITY_POST_URL_TEMPLATE."""
+        return self.AMITY_POST_URL_TEMPLATE.format(postId=post_id, communityId=community_id)
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per bad setting: its name, what is wrong, how to fix it. No values echoed."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "settings"
+        problem = "is missing" if item["type"] == "missing" else _reason(item["msg"])
+        fix = HOW_TO_FIX.get(name, "see the README's settings table")
+        lines.append(f"setting {name} {problem}: set it to {fix}")
+    return lines
+
+
+def _reason(message: str) -> str:
+    return message.removeprefix("Value error, ").rstrip(".")

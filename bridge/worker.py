@@ -1,0 +1,183 @@
+"""The worker: claims due jobs and runs their steps, saving each step's result.
+
+Steps of a job: fetch the message (saved, so a retry does not fetch again), translate
+it, create the post with its deterministic ``postId`` (an "already exists" answer means
+an earlier attempt created it), reply in Slack. Retryable failures go back to the
+outbox with capped exponential backoff and jitter; the others end the job and the
+person who triggered it is told why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bridge.amity import AmityAlreadyExists, AmityClient, AmityRejected, AmityRetryable
+from bridge.message import SlackMessage
+from bridge.outbox import Job, JobState, Outbox
+from bridge.replies import Replies
+from bridge.routes import RoutesConfig
+from bridge.slack_api import SlackGateway, SlackRejected, SlackRetryable
+from bridge.translate import (
+    Draft,
+    Names,
+    TranslationError,
+    referenced_ids,
+    referenced_ids_in_text,
+    text_to_draft,
+    to_create_post,
+    to_draft,
+)
+
+log = logging.getLogger("bridge.worker")
+LEASE = timedelta(minutes=5)
+
+
+def backoff(attempt: int, *, base: float = 2.0, cap: float = 600.0, jitter: float = 0.5) -> float:
+    """Seconds to wait before attempt ``attempt + 1``: capped exponential, jittered down."""
+    delay = min(cap, base * 2 ** max(0, attempt - 1))
+    return delay * (1 - jitter * random.random())  # noqa: S311 (jitter, not cryptography)
+
+
+class Skip(Exception):
+    """Nothing to post (a bot message): the job is cancelled without a reply."""
+
+
+class Worker:
+    """Runs jobs from the outbox."""
+
+    def __init__(self, outbox: Outbox, slack: SlackGateway, amity: AmityClient,
+                 routes: RoutesConfig, post_url: Callable[[str, str], str], *, workers: int = 4,
+                 max_attempts: int = 8) -> None:
+        self.outbox = outbox
+        self.slack = slack
+        self.amity = amity
+        self.routes = routes
+        self.post_url = post_url
+        self.replies = Replies(slack)
+        self.workers = workers
+        self.max_attempts = max_attempts
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bridge-job")
+
+    def run_due(self) -> int:
+        """Claim and run due jobs until none are left; returns how many ran."""
+        total = 0
+        while jobs := self.outbox.claim(self.workers, LEASE):
+            list(self.pool.map(self.run, jobs))
+            total += len(jobs)
+        return total
+
+    def run(self, job: Job) -> None:
+        """Run one claimed job to its next state."""
+        try:
+            self._steps(job)
+        except Skip as why:
+            self.outbox.finish(job.id, JobState.cancelled, error=str(why))
+            log.info("bridge.job_skipped", extra={"job_id": job.id, "reason": str(why)})
+        except (TranslationError, AmityRejected, SlackRejected) as error:
+            reason = error.advice if isinstance(error, AmityRejected) else str(error)
+            self._fail(job, reason)
+        except (AmityRetryable, SlackRetryable) as error:
+            self._retry(job, str(error))
+        except Exception as error:  # a bug: keep the job, log the traceback, retry later
+            log.exception("bridge.job_crashed", extra={"job_id": job.id})
+            self._retry(job, f"internal error: {type(error).__name__}")
+
+    def _steps(self, job: Job) -> None:
+        progress = dict(job.progress)
+        message = self._message(job, progress)
+        if message is not None:
+            job = dataclasses.replace(job, thread_ts=message.thread_ts or message.ts)
+        url = self.post_url(job.post_id, job.community_id)
+        if not progress.get("post_created"):
+            body = to_create_post(
+                self._draft(job, message), community_id=job.community_id,
+                post_id=job.post_id, created_at=self._created_at(job, message),
+                metadata=self._metadata(job, message),
+            )
+            try:
+                self.amity.create_post(body)
+            except AmityAlreadyExists:
+                log.info("bridge.post_existed", extra={"job_id": job.id, "post_id": job.post_id})
+            progress["post_created"] = True
+            self.outbox.save_progress(job.id, progress)
+            self.outbox.set_post_url(job.id, url)
+            log.info("bridge.post_created", extra={"job_id": job.id, "post_id": job.post_id})
+        if not progress.get("reply_sent"):
+            try:
+                self.replies.success(job, url)
+            except SlackRejected as error:  # the post exists: the job is done all the same
+                log.warning("bridge.reply_failed", extra={"job_id": job.id, "error": str(error)})
+                self.outbox.finish(job.id, JobState.done, error=f"reply not sent: {error}")
+                return
+            progress["reply_sent"] = True
+            self.outbox.save_progress(job.id, progress)
+        self.outbox.finish(job.id, JobState.done)
+
+    def _message(self, job: Job, progress: dict[str, Any]) -> SlackMessage | None:
+        if job.kind != "message" or job.message_ts is None:
+            return None
+        if "message" in progress:
+            message = SlackMessage.model_validate(progress["message"])
+        else:
+            message = self.slack.fetch_message(job.channel_id, job.message_ts, job.thread_ts)
+            progress["message"] = message.model_dump(mode="json", exclude_none=True)
+            self.outbox.save_progress(job.id, progress)
+        if message.is_from_bot():
+            raise Skip("bot messages are not cross-posted")
+        return message
+
+    def _draft(self, job: Job, message: SlackMessage | None) -> Draft:
+        refs = referenced_ids(message) if message else referenced_ids_in_text(job.text or "")
+        names = Names(
+            users=self.slack.user_names(refs.users),
+            channels=self.slack.channel_names(refs.channels),
+            usergroups=self.slack.usergroup_handles(refs.usergroups),
+        )
+        if message is not None:
+            return to_draft(message, names, self.routes.users)
+        return text_to_draft(job.text or "", names, self.routes.users)
+
+    def _created_at(self, job: Job, message: SlackMessage | None) -> datetime:
+        if message is not None:
+            return datetime.fromtimestamp(float(message.ts), UTC)
+        created = job.created_at or datetime.now(UTC)
+        return created.replace(tzinfo=UTC)
+
+    def _metadata(self, job: Job, message: SlackMessage | None) -> dict[str, Any]:
+        source: dict[str, Any] = {"source": "slack", "team": job.team_id,
+                                  "channel": job.channel_id}
+        if message is not None:
+            source["ts"] = message.ts
+            source["permalink"] = self.slack.permalink(job.channel_id, message.ts,
+                                                       message.thread_ts)
+        return {"slack": source}
+
+    def _retry(self, job: Job, error: str) -> None:
+        if job.attempts >= self.max_attempts:
+            self._fail(job, f"gave up after {job.attempts} attempts ({error}); "
+                       "try again later or ask an admin to check the bridge")
+            return
+        delay = timedelta(seconds=backoff(job.attempts))
+        self.outbox.retry_later(job.id, error, delay)
+        log.warning("bridge.job_retry_scheduled",
+                    extra={"job_id": job.id, "attempt": job.attempts, "error": error,
+                           "delay_s": round(delay.total_seconds(), 1)})
+
+    def _fail(self, job: Job, reason: str) -> None:
+        self.outbox.finish(job.id, JobState.failed, error=reason)
+        log.warning("bridge.job_failed", extra={"job_id": job.id, "reason": reason})
+        try:
+            self.replies.failure(job, reason)
+        except (SlackRejected, SlackRetryable) as error:
+            log.warning("bridge.failure_reply_failed",
+                        extra={"job_id": job.id, "error": str(error)})
+
+    def close(self) -> None:
+        """Let running jobs finish."""
+        self.pool.shutdown(wait=True)

@@ -1,0 +1,58 @@
+"""Shared fixtures: databases (SQLite file and PostgreSQL) and settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from bridge.outbox import Outbox, make_engine, metadata
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TEST_DATABASE = "bridge_test"
+
+
+def postgres_url() -> str:
+    """A URL of a database for the tests, created when missing; skip (fail in CI) if no server."""
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": TEST_DATABASE}
+            ).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{TEST_DATABASE}"'))
+        admin.dispose()
+    except OperationalError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI but unreachable: {error}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}")
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DATABASE
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bridge.db'}"
+        return
+    url = postgres_url()
+    engine = make_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def outbox(database_url: str) -> Iterator[Outbox]:
+    """An outbox on an empty database, schema created."""
+    box = Outbox(make_engine(database_url))
+    box.create_schema()
+    yield box
+    box.engine.dispose()
