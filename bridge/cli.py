@@ -32,11 +32,11 @@ def _routes(settings: Settings) -> RoutesConfig:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the HTTP server and the worker."""
-    from bridge.app import build
-    from bridge.server import serve_forever
-
     settings = _settings()
     routes = _routes(settings)
+    from bridge.app import build  # after the settings check: start-up errors come first
+    from bridge.server import serve_forever
+
     serve_forever(build(settings, routes), args.host, settings.PORT)
     return 0
 

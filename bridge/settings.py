@@ -131,4 +131,6 @@ def describe_errors(error: ValidationError) -> list[str]:
 
 
 def _reason(message: str) -> str:
-    return message.removeprefix("Value error, ").rstrip(".")
+    if message.startswith("Value error, "):
+        return message.removeprefix("Value error, ").rstrip(".")
+    return "is invalid (" + message[:1].lower() + message[1:].rstrip(".") + ")"

@@ -1,0 +1,145 @@
+"""Settings and the routes file: good values load, bad ones name the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bridge.routes import ConfigError, load_routes
+from bridge.settings import Settings, describe_errors
+
+GOOD = {
+    "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+    "SLACK_SIGNING_SECRET": "s3cret",
+    "AMITY_ADMIN_TOKEN": "amity-token",
+    "AMITY_POST_URL_TEMPLATE": "https://app.example.com/c/{communityId}/p/{postId}",
+}
+
+
+def settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: str) -> Settings:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for key, value in (GOOD | values).items():
+        monkeypatch.setenv(key, value)
+    return Settings()  # type: ignore[call-arg]
+
+
+def test_defaults_and_post_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Region us by default, SQLite file, and the post link from the template."""
+    s = settings(monkeypatch, tmp_path)
+    assert s.amity_base_url == "https://apix.us.amity.co/"
+    assert s.SLACK_API_URL == "https://slack.com/api/"
+    assert s.DATABASE_URL == "sqlite:///bridge.db"
+    assert s.post_url("p1", "c1") == "https://app.example.com/c/c1/p/p1"
+
+
+def test_region_and_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """AMITY_REGION picks the host; AMITY_API_URL overrides it."""
+    assert settings(monkeypatch, tmp_path, AMITY_REGION="eu").amity_base_url == (
+        "https://apix.eu.amity.co/"
+    )
+    s = settings(monkeypatch, tmp_path, AMITY_API_URL="http://127.0.0.1:9999")
+    assert s.amity_base_url == "http://127.0.0.1:9999/"
+
+
+def test_heroku_database_url_is_rewritten(monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    """postgres:// (Heroku) becomes a psycopg URL."""
+    s = settings(monkeypatch, tmp_path, DATABASE_URL="postgres://u:p@h:5432/d")
+    assert s.DATABASE_URL == "postgresql+psycopg://u:p@h:5432/d"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-user-token", "setting SLACK_BOT_TOKEN must be a bot token"),
+        ("AMITY_REGION", "mars", "setting AMITY_REGION"),
+        ("AMITY_POST_URL_TEMPLATE", "https://x/posts", "has no {postId} placeholder"),
+        ("AMITY_POST_URL_TEMPLATE", "https://x/{postId}/{user}", "unknown placeholders: user"),
+        ("DATABASE_URL", "mysql://x", "setting DATABASE_URL must start with"),
+    ],
+)
+def test_bad_setting_names_itself(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                  name: str, value: str, expected: str) -> None:
+    """A malformed setting gives one line naming it and how to fix it, without its value."""
+    with pytest.raises(ValidationError) as caught:
+        settings(monkeypatch, tmp_path, **{name: value})
+    lines = describe_errors(caught.value)
+    assert len(lines) == 1
+    assert expected in lines[0]
+    assert "set it to" in lines[0]
+    if name == "SLACK_BOT_TOKEN":
+        assert value not in lines[0]
+
+
+def test_missing_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A missing secret is named with where to find it."""
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    monkeypatch.chdir(tmp_path)
+    for key, value in GOOD.items():
+        if key != "SLACK_SIGNING_SECRET":
+            monkeypatch.setenv(key, value)
+    with pytest.raises(ValidationError) as caught:
+        Settings()  # type: ignore[call-arg]
+    assert describe_errors(caught.value) == [
+        "setting SLACK_SIGNING_SECRET is missing: set it to the Signing Secret from your "
+        "Slack app's Basic Information page"
+    ]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bridge.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_routes_load_and_match(tmp_path: Path) -> None:
+    """Routes match by channel and emoji (colons and skin tones tolerated)."""
+    config = load_routes(write(tmp_path, """
+routes:
+  - name: news
+    channels: [C0123ABCD, G0PRIVATE1]
+    emoji: ":mega:"
+    community: comm1
+  - name: wins
+    channels: [C0123ABCD]
+    emoji: "+1"
+    community: comm2
+users:
+  U0123ABCD: alice
+"""))
+    assert config.for_reaction("C0123ABCD", "mega") is not None
+    wins = config.for_reaction("C0123ABCD", "+1::skin-tone-3")
+    assert wins is not None and wins.community == "comm2"
+    assert config.for_reaction("C0OTHER", "mega") is None
+    assert config.for_reaction("C0123ABCD", "tada") is None
+    assert [r.name for r in config.for_channel("C0123ABCD")] == ["news", "wins"]
+    assert config.users == {"U0123ABCD": "alice"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("routes: [", "not valid YAML"),
+        ("- a\n- b\n", "expected a mapping"),
+        ("routes: []\n", "routes"),
+        ("routes:\n  - {name: n, channels: [general], emoji: mega, community: c}\n",
+         "routes.0.channels.0"),
+        ("routes:\n  - {name: n, channels: [C0123], emoji: mega}\n", "community is missing"),
+        ("routes:\n  - {name: n, channels: [C0123], emoji: mega, community: c, x: 1}\n",
+         "routes.0.x"),
+    ],
+)
+def test_bad_routes_file(tmp_path: Path, text: str, expected: str) -> None:
+    """A wrong routes file names the file, the place and the fix."""
+    with pytest.raises(ConfigError) as caught:
+        load_routes(write(tmp_path, text))
+    assert str(tmp_path / "bridge.yml") in str(caught.value)
+    assert expected in str(caught.value)
+
+
+def test_missing_routes_file(tmp_path: Path) -> None:
+    """A missing routes file says so and shows an example."""
+    with pytest.raises(ConfigError, match="routes file not found"):
+        load_routes(tmp_path / "nope.yml")
