@@ -87,7 +87,7 @@ def to_error(response: httpx.Response) -> AmityError:
     if isinstance(envelope, dict):
         code = envelope.get("code") if isinstance(envelope.get("code"), int) else None
         message = str(envelope.get("message") or message)
-    if status == 429 or code == 400311 or status >= 500 and code != 500000:
+    if status == 429 or code == 400311 or (status >= 500 and code != 500000):
         return AmityRetryable(message, status=status, code=code)
     if code == 400315:
         return AmityAlreadyExists(message, status=status, code=code)
@@ -118,7 +118,8 @@ class AmityClient:
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.TimeoutException as error:
-            raise AmityRetryable(f"Amity did not answer in time ({type(error).__name__})") from error
+            reason = f"Amity did not answer in time ({type(error).__name__})"
+            raise AmityRetryable(reason) from error
         except httpx.TransportError as error:
             raise AmityRetryable(f"Amity could not be reached ({type(error).__name__})") from error
         if not response.is_success:

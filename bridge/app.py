@@ -52,9 +52,15 @@ class Bridge:
 
     def start_worker(self) -> None:
         """Poll the outbox every BRIDGE_POLL_SECONDS (and at once when woken)."""
-        self.scheduler.add_job(self._poll, "interval", seconds=self.settings.BRIDGE_POLL_SECONDS,
-                               id=POLL_JOB, max_instances=1, coalesce=True,
-                               next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(
+            self._poll,
+            "interval",
+            seconds=self.settings.BRIDGE_POLL_SECONDS,
+            id=POLL_JOB,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
         self.scheduler.start()
 
     def _poll(self) -> None:
@@ -87,8 +93,10 @@ class Bridge:
         """The WSGI application: /healthz here, everything else to Bolt's adapter."""
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             status, body = self.health()
-            start_response(f"{status} {'OK' if status == 200 else 'Service Unavailable'}",
-                           [("Content-Type", "application/json")])
+            start_response(
+                f"{status} {'OK' if status == 200 else 'Service Unavailable'}",
+                [("Content-Type", "application/json")],
+            )
             return [json.dumps(body).encode()]
         return SlackRequestHandler(self.bolt)(environ, start_response)
 
@@ -99,14 +107,32 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     outbox.create_schema()
     client = make_web_client(settings.SLACK_BOT_TOKEN.get_secret_value(), settings.SLACK_API_URL)
     slack = SlackGateway(client)
-    amity = AmityClient.create(settings.amity_base_url,
-                               settings.AMITY_ADMIN_TOKEN.get_secret_value())
-    worker = Worker(outbox, slack, amity, routes, settings.post_url,
-                    workers=settings.BRIDGE_WORKERS, max_attempts=settings.BRIDGE_MAX_ATTEMPTS)
-    bolt = App(client=client, signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
-               process_before_response=True, logger=logging.getLogger("bridge.bolt"))
-    bridge = Bridge(settings, outbox, bolt, worker, BackgroundScheduler(timezone=UTC),
-                    ThreadPoolExecutor(max_workers=2, thread_name_prefix="bridge-notice"))
+    amity = AmityClient.create(
+        settings.amity_base_url, settings.AMITY_ADMIN_TOKEN.get_secret_value()
+    )
+    worker = Worker(
+        outbox,
+        slack,
+        amity,
+        routes,
+        settings.post_url,
+        workers=settings.BRIDGE_WORKERS,
+        max_attempts=settings.BRIDGE_MAX_ATTEMPTS,
+    )
+    bolt = App(
+        client=client,
+        signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
+        process_before_response=True,
+        logger=logging.getLogger("bridge.bolt"),
+    )
+    bridge = Bridge(
+        settings,
+        outbox,
+        bolt,
+        worker,
+        BackgroundScheduler(timezone=UTC),
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="bridge-notice"),
+    )
     replies = Replies(slack)
 
     def tell_existing(job: Job, user: str) -> None:
@@ -127,5 +153,8 @@ def _quietly(send: Any, *args: Any) -> None:
 
 
 def _log_error(error: Exception, body: dict[str, Any]) -> None:
-    log.error("bridge.listener_error", exc_info=error,
-              extra={"payload_type": body.get("type"), "command": body.get("command")})
+    log.error(
+        "bridge.listener_error",
+        exc_info=error,
+        extra={"payload_type": body.get("type"), "command": body.get("command")},
+    )

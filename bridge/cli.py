@@ -15,7 +15,7 @@ from bridge.settings import Settings, describe_errors
 
 def _settings() -> Settings:
     try:
-        return Settings()  # type: ignore[call-arg]  # values come from the environment
+        return Settings()  # values come from the environment
     except ValidationError as error:
         for line in describe_errors(error):
             print(f"bridge: {line}", file=sys.stderr)
@@ -50,8 +50,9 @@ def demo(_args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser."""
-    top = argparse.ArgumentParser(prog="bridge", description="Cross-post Slack messages to "
-                                  "an Amity Social Cloud community.")
+    top = argparse.ArgumentParser(
+        prog="bridge", description="Cross-post Slack messages to an Amity Social Cloud community."
+    )
     top.add_argument("--version", action="version", version=f"bridge {__version__}")
     commands = top.add_subparsers(dest="command", required=True)
     run = commands.add_parser("serve", help="serve Slack requests on $PORT and run the worker")

@@ -62,9 +62,17 @@ def post_id_for(key: str) -> str:
 def message_job(team: str, channel: str, ts: str, route: Route, **extra: Any) -> NewJob:
     """The job that cross-posts message ``ts`` of ``channel`` through ``route``."""
     key = f"{team}:{channel}:{ts}:{route.community}"
-    return NewJob(key=key, kind="message", team_id=team, channel_id=channel, message_ts=ts,
-                  route_name=route.name, community_id=route.community,
-                  post_id=post_id_for(key), **extra)
+    return NewJob(
+        key=key,
+        kind="message",
+        team_id=team,
+        channel_id=channel,
+        message_ts=ts,
+        route_name=route.name,
+        community_id=route.community,
+        post_id=post_id_for(key),
+        **extra,
+    )
 
 
 def is_retry(request: BoltRequest) -> bool:
@@ -74,15 +82,22 @@ def is_retry(request: BoltRequest) -> bool:
 
 def no_route_text(channel: str) -> str:
     """What a person sees when the channel has no route."""
-    return (f"This channel (<#{channel}>) is not connected to a community. An admin can add "
-            f"a route for channel ID `{channel}` to the bridge's routes file (bridge.yml).")
+    return (
+        f"This channel (<#{channel}>) is not connected to a community. An admin can add "
+        f"a route for channel ID `{channel}` to the bridge's routes file (bridge.yml)."
+    )
 
 
 class Intake:
     """The listeners, bound to the routes and the outbox."""
 
-    def __init__(self, routes: RoutesConfig, outbox: Outbox, wake: Callable[[], None],
-                 tell_existing: Callable[[Job, str], None]) -> None:
+    def __init__(
+        self,
+        routes: RoutesConfig,
+        outbox: Outbox,
+        wake: Callable[[], None],
+        tell_existing: Callable[[Job, str], None],
+    ) -> None:
         self.routes = routes
         self.outbox = outbox
         self.wake = wake
@@ -90,14 +105,18 @@ class Intake:
 
     def _enqueue(self, new: NewJob) -> tuple[Job, bool]:
         job, created = self.outbox.enqueue(new)
-        log.info("bridge.job_%s", "accepted" if created else "duplicate",
-                 extra={"job_id": job.id, "channel": new.channel_id, "ts": new.message_ts})
+        log.info(
+            "bridge.job_%s",
+            "accepted" if created else "duplicate",
+            extra={"job_id": job.id, "channel": new.channel_id, "ts": new.message_ts},
+        )
         if created:
             self.wake()
         return job, created
 
-    def on_reaction(self, event: dict[str, Any], context: BoltContext,
-                    request: BoltRequest) -> None:
+    def on_reaction(
+        self, event: dict[str, Any], context: BoltContext, request: BoltRequest
+    ) -> None:
         """``reaction_added``: the route's emoji on a message in a routed channel."""
         try:
             reaction = ReactionAdded.model_validate(event)
@@ -110,8 +129,9 @@ class Intake:
         route = self.routes.for_reaction(item.channel, reaction.reaction)
         if route is None or reaction.item_user == context.bot_user_id:
             return  # no route, or a reaction on the bridge's own message
-        new = message_job(context.team_id or "", item.channel, item.ts, route,
-                          requested_by=reaction.user)
+        new = message_job(
+            context.team_id or "", item.channel, item.ts, route, requested_by=reaction.user
+        )
         job, created = self._enqueue(new)
         if not created and not is_retry(request) and job.state is JobState.done:
             self.tell_existing(job, reaction.user)
@@ -121,30 +141,47 @@ class Intake:
         try:
             cmd = SlashCommand.model_validate(command)
         except ValidationError:
-            ack("Sorry, that command arrived incomplete. Please try again.")
+            ack(
+                text="Sorry, that command arrived incomplete. Please try again.",
+                response_type="ephemeral",
+            )
             return
         request = parse_command(cmd.text)
         if isinstance(request, Help):
-            ack(USAGE)
+            ack(text=USAGE, response_type="ephemeral")
             return
         channel = request.channel if isinstance(request, ShareLink) else cmd.channel_id
         routes = self.routes.for_channel(channel)
         if not routes:
-            ack(no_route_text(channel))
+            ack(text=no_route_text(channel), response_type="ephemeral")
             return
         answers = [self._command_job(cmd, request, route) for route in routes]
-        ack("\n".join(answers))
+        ack(text="\n".join(answers), response_type="ephemeral")
 
     def _command_job(self, cmd: SlashCommand, request: Any, route: Route) -> str:
         extra: dict[str, Any] = {"requested_by": cmd.user_id, "response_url": cmd.response_url}
         if isinstance(request, ShareLink):
-            new = message_job(cmd.team_id, request.channel, request.ts, route,
-                              thread_ts=request.thread_ts, **extra)
+            new = message_job(
+                cmd.team_id,
+                request.channel,
+                request.ts,
+                route,
+                thread_ts=request.thread_ts,
+                **extra,
+            )
         else:
             key = f"{cmd.team_id}:{cmd.channel_id}:cmd:{cmd.trigger_id}:{route.community}"
-            new = NewJob(key=key, kind="text", team_id=cmd.team_id, channel_id=cmd.channel_id,
-                         route_name=route.name, community_id=route.community,
-                         post_id=post_id_for(key), text=request.text, **extra)
+            new = NewJob(
+                key=key,
+                kind="text",
+                team_id=cmd.team_id,
+                channel_id=cmd.channel_id,
+                route_name=route.name,
+                community_id=route.community,
+                post_id=post_id_for(key),
+                text=request.text,
+                **extra,
+            )
         job, created = self._enqueue(new)
         if created:
             return f"On its way to *{route.name}*. The link will follow here."

@@ -27,8 +27,9 @@ class KeyValueFormatter(logging.Formatter):
         line = super().format(record)
         extras = {k: v for k, v in record.__dict__.items() if k not in STANDARD}
         if extras:
-            line += " " + " ".join(f"{k}={v!r}" if " " in str(v) else f"{k}={v}"
-                                   for k, v in extras.items())
+            line += " " + " ".join(
+                f"{k}={v!r}" if " " in str(v) else f"{k}={v}" for k, v in extras.items()
+            )
         return redact(line)
 
 
@@ -40,3 +41,4 @@ def setup_logging(level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)

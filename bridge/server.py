@@ -16,16 +16,26 @@ log = logging.getLogger("bridge.server")
 
 def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> BaseWSGIServer:
     """A waitress server bound to ``host:port`` (port 0 picks a free port)."""
-    server = create_server(bridge.wsgi, host=host, port=port, threads=threads,
-                           ident="bridge", channel_timeout=30, clear_untrusted_proxy_headers=True)
+    server = create_server(
+        bridge.wsgi,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="bridge",
+        channel_timeout=30,
+        clear_untrusted_proxy_headers=True,
+    )
     if isinstance(server, MultiSocketServer):  # pragma: no cover - one host, one socket
-        raise RuntimeError(f"{host} resolves to several addresses: give one IP address")
+        raise TypeError(f"{host} resolves to several addresses: give one IP address")
     return server
 
 
 def bound_port(server: BaseWSGIServer) -> int:
     """The TCP port the server listens on."""
-    return int(server.socket.getsockname()[1])
+    sock = server.socket
+    if sock is None:
+        raise RuntimeError("the server is not listening")
+    return int(sock.getsockname()[1])
 
 
 def serve_forever(bridge: Bridge, host: str, port: int) -> None:

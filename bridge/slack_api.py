@@ -28,7 +28,13 @@ from slack_sdk.webhook import WebhookClient
 
 from bridge.message import SlackMessage
 
-RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+RETRYABLE = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+}
 ADVICE = {
     "not_in_channel": "the bridge is not a member of this channel: invite it with /invite @bridge",
     "channel_not_found": "the bridge cannot see this channel: invite it with /invite @bridge",
@@ -170,8 +176,9 @@ class SlackGateway:
 
     def reply(self, channel: str, text: str, thread_ts: str | None = None) -> None:
         """A message in the channel (in the thread of ``thread_ts`` when given)."""
-        self._call("chat.postMessage", channel=channel, text=text, thread_ts=thread_ts,
-                   unfurl_links=False)
+        self._call(
+            "chat.postMessage", channel=channel, text=text, thread_ts=thread_ts, unfurl_links=False
+        )
 
     def react(self, channel: str, ts: str, name: str) -> None:
         """Add a reaction; one that is already there is fine."""
@@ -183,8 +190,7 @@ class SlackGateway:
 
     def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         """A message only ``user`` sees."""
-        self._call("chat.postEphemeral", channel=channel, user=user, text=text,
-                   thread_ts=thread_ts)
+        self._call("chat.postEphemeral", channel=channel, user=user, text=text, thread_ts=thread_ts)
 
     def respond(self, response_url: str, text: str, *, in_channel: bool = False) -> None:
         """Answer a slash command through its ``response_url`` (no token is sent)."""
@@ -199,8 +205,10 @@ class SlackGateway:
         if answer.status_code >= 500 or answer.status_code == 429:
             raise SlackRetryable(f"Slack's response_url answered {answer.status_code}")
         if answer.status_code >= 400:
-            raise SlackRejected(f"Slack's response_url answered {answer.status_code}: "
-                                f"{answer.body} (it expires after 30 minutes)")
+            raise SlackRejected(
+                f"Slack's response_url answered {answer.status_code}: "
+                f"{answer.body} (it expires after 30 minutes)"
+            )
 
 
 def _with_ts(messages: list[dict[str, Any]], ts: str) -> SlackMessage | None:

@@ -40,7 +40,7 @@ LEASE = timedelta(minutes=5)
 
 def backoff(attempt: int, *, base: float = 2.0, cap: float = 600.0, jitter: float = 0.5) -> float:
     """Seconds to wait before attempt ``attempt + 1``: capped exponential, jittered down."""
-    delay = min(cap, base * 2 ** max(0, attempt - 1))
+    delay = min(cap, base * 2.0 ** max(0, attempt - 1))
     return delay * (1 - jitter * random.random())  # noqa: S311 (jitter, not cryptography)
 
 
@@ -51,9 +51,17 @@ class Skip(Exception):
 class Worker:
     """Runs jobs from the outbox."""
 
-    def __init__(self, outbox: Outbox, slack: SlackGateway, amity: AmityClient,
-                 routes: RoutesConfig, post_url: Callable[[str, str], str], *, workers: int = 4,
-                 max_attempts: int = 8) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        slack: SlackGateway,
+        amity: AmityClient,
+        routes: RoutesConfig,
+        post_url: Callable[[str, str], str],
+        *,
+        workers: int = 4,
+        max_attempts: int = 8,
+    ) -> None:
         self.outbox = outbox
         self.slack = slack
         self.amity = amity
@@ -96,8 +104,10 @@ class Worker:
         url = self.post_url(job.post_id, job.community_id)
         if not progress.get("post_created"):
             body = to_create_post(
-                self._draft(job, message), community_id=job.community_id,
-                post_id=job.post_id, created_at=self._created_at(job, message),
+                self._draft(job, message),
+                community_id=job.community_id,
+                post_id=job.post_id,
+                created_at=self._created_at(job, message),
                 metadata=self._metadata(job, message),
             )
             try:
@@ -150,24 +160,33 @@ class Worker:
         return created.replace(tzinfo=UTC)
 
     def _metadata(self, job: Job, message: SlackMessage | None) -> dict[str, Any]:
-        source: dict[str, Any] = {"source": "slack", "team": job.team_id,
-                                  "channel": job.channel_id}
+        source: dict[str, Any] = {"source": "slack", "team": job.team_id, "channel": job.channel_id}
         if message is not None:
             source["ts"] = message.ts
-            source["permalink"] = self.slack.permalink(job.channel_id, message.ts,
-                                                       message.thread_ts)
+            source["permalink"] = self.slack.permalink(
+                job.channel_id, message.ts, message.thread_ts
+            )
         return {"slack": source}
 
     def _retry(self, job: Job, error: str) -> None:
         if job.attempts >= self.max_attempts:
-            self._fail(job, f"gave up after {job.attempts} attempts ({error}); "
-                       "try again later or ask an admin to check the bridge")
+            self._fail(
+                job,
+                f"gave up after {job.attempts} attempts ({error}); "
+                "try again later or ask an admin to check the bridge",
+            )
             return
         delay = timedelta(seconds=backoff(job.attempts))
         self.outbox.retry_later(job.id, error, delay)
-        log.warning("bridge.job_retry_scheduled",
-                    extra={"job_id": job.id, "attempt": job.attempts, "error": error,
-                           "delay_s": round(delay.total_seconds(), 1)})
+        log.warning(
+            "bridge.job_retry_scheduled",
+            extra={
+                "job_id": job.id,
+                "attempt": job.attempts,
+                "error": error,
+                "delay_s": round(delay.total_seconds(), 1),
+            },
+        )
 
     def _fail(self, job: Job, reason: str) -> None:
         self.outbox.finish(job.id, JobState.failed, error=reason)
@@ -175,8 +194,9 @@ class Worker:
         try:
             self.replies.failure(job, reason)
         except (SlackRejected, SlackRetryable) as error:
-            log.warning("bridge.failure_reply_failed",
-                        extra={"job_id": job.id, "error": str(error)})
+            log.warning(
+                "bridge.failure_reply_failed", extra={"job_id": job.id, "error": str(error)}
+            )
 
     def close(self) -> None:
         """Let running jobs finish."""

@@ -21,9 +21,11 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def client(handler: Handler) -> AmityClient:
-    http = httpx.Client(base_url="https://apix.eu.amity.co/",
-                        headers={"Authorization": "Bearer admin-token"},
-                        transport=httpx.MockTransport(handler))
+    http = httpx.Client(
+        base_url="https://apix.eu.amity.co/",
+        headers={"Authorization": "Bearer admin-token"},
+        transport=httpx.MockTransport(handler),
+    )
     return AmityClient(http)
 
 
@@ -49,8 +51,12 @@ def test_create_post_sends_body_and_reads_post_id() -> None:
     assert seen[0].url == "https://apix.eu.amity.co/api/v4/posts"
     assert seen[0].headers["authorization"] == "Bearer admin-token"
     sent = json.loads(seen[0].content)
-    assert sent == {"data": {"text": "hello"}, "targetType": "community",
-                    "targetId": "comm1", "postId": "slack-1"}
+    assert sent == {
+        "data": {"text": "hello"},
+        "targetType": "community",
+        "targetId": "comm1",
+        "postId": "slack-1",
+    }
 
 
 @pytest.mark.parametrize(
@@ -67,8 +73,9 @@ def test_create_post_sends_body_and_reads_post_id() -> None:
         (503, 0, AmityRetryable, ""),
     ],
 )
-def test_error_classes(status: int, code: int, error_type: type[AmityError],
-                       advice_word: str) -> None:
+def test_error_classes(
+    status: int, code: int, error_type: type[AmityError], advice_word: str
+) -> None:
     """Each documented code maps to retry-later or the person's-to-fix, with advice."""
     with pytest.raises(error_type) as caught:
         client(envelope(status, code, "msg")).create_post(body())
@@ -80,7 +87,10 @@ def test_error_classes(status: int, code: int, error_type: type[AmityError],
 
 def test_proxy_error_page_is_retryable() -> None:
     """A 502 HTML page from a proxy (no envelope) is retried."""
-    handler: Handler = lambda _r: httpx.Response(502, text="<html>Bad gateway</html>")
+
+    def handler(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text="<html>Bad gateway</html>")
+
     with pytest.raises(AmityRetryable):
         client(handler).create_post(body())
 
@@ -101,7 +111,10 @@ def test_network_errors_are_retryable() -> None:
 
 def test_answer_without_post_is_retryable() -> None:
     """A 200 without posts[0] is not taken as success."""
-    handler: Handler = lambda _r: httpx.Response(200, json={"posts": []})
+
+    def handler(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"posts": []})
+
     with pytest.raises(AmityRetryable):
         client(handler).create_post(body())
 

@@ -16,16 +16,24 @@ def test_help(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("https://acme.slack.com/archives/C0123ABCD/p1700000000123456",
-         ShareLink("C0123ABCD", "1700000000.123456", None)),
-        ("<https://acme.slack.com/archives/C0123ABCD/p1700000000123456>",
-         ShareLink("C0123ABCD", "1700000000.123456", None)),
-        ("https://acme.slack.com/archives/C0123ABCD/p1700000001000200"
-         "?thread_ts=1700000000.000100&cid=C0123ABCD",
-         ShareLink("C0123ABCD", "1700000001.000200", "1700000000.000100")),
-        ("<https://acme.enterprise.slack.com/archives/G0PRIV/p1700000000123456"
-         "?cid=G0PRIV&thread_ts=1699999999.000001|link>",
-         ShareLink("G0PRIV", "1700000000.123456", "1699999999.000001")),
+        (
+            "https://acme.slack.com/archives/C0123ABCD/p1700000000123456",
+            ShareLink("C0123ABCD", "1700000000.123456", None),
+        ),
+        (
+            "<https://acme.slack.com/archives/C0123ABCD/p1700000000123456>",
+            ShareLink("C0123ABCD", "1700000000.123456", None),
+        ),
+        (
+            "https://acme.slack.com/archives/C0123ABCD/p1700000001000200"
+            "?thread_ts=1700000000.000100&cid=C0123ABCD",
+            ShareLink("C0123ABCD", "1700000001.000200", "1700000000.000100"),
+        ),
+        (
+            "<https://acme.enterprise.slack.com/archives/G0PRIV/p1700000000123456"
+            "?cid=G0PRIV&thread_ts=1699999999.000001|link>",
+            ShareLink("G0PRIV", "1700000000.123456", "1699999999.000001"),
+        ),
     ],
 )
 def test_message_links(text: str, expected: ShareLink) -> None:

@@ -22,7 +22,7 @@ def settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: str) -> 
     monkeypatch.chdir(tmp_path)  # no stray .env
     for key, value in (GOOD | values).items():
         monkeypatch.setenv(key, value)
-    return Settings()  # type: ignore[call-arg]
+    return Settings()
 
 
 def test_defaults_and_post_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -43,8 +43,7 @@ def test_region_and_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     assert s.amity_base_url == "http://127.0.0.1:9999/"
 
 
-def test_heroku_database_url_is_rewritten(monkeypatch: pytest.MonkeyPatch,
-                                          tmp_path: Path) -> None:
+def test_heroku_database_url_is_rewritten(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """postgres:// (Heroku) becomes a psycopg URL."""
     s = settings(monkeypatch, tmp_path, DATABASE_URL="postgres://u:p@h:5432/d")
     assert s.DATABASE_URL == "postgresql+psycopg://u:p@h:5432/d"
@@ -60,8 +59,9 @@ def test_heroku_database_url_is_rewritten(monkeypatch: pytest.MonkeyPatch,
         ("DATABASE_URL", "mysql://x", "setting DATABASE_URL must start with"),
     ],
 )
-def test_bad_setting_names_itself(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                  name: str, value: str, expected: str) -> None:
+def test_bad_setting_names_itself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str, expected: str
+) -> None:
     """A malformed setting gives one line naming it and how to fix it, without its value."""
     with pytest.raises(ValidationError) as caught:
         settings(monkeypatch, tmp_path, **{name: value})
@@ -81,7 +81,7 @@ def test_missing_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
         if key != "SLACK_SIGNING_SECRET":
             monkeypatch.setenv(key, value)
     with pytest.raises(ValidationError) as caught:
-        Settings()  # type: ignore[call-arg]
+        Settings()
     assert describe_errors(caught.value) == [
         "setting SLACK_SIGNING_SECRET is missing: set it to the Signing Secret from your "
         "Slack app's Basic Information page"
@@ -96,7 +96,10 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_routes_load_and_match(tmp_path: Path) -> None:
     """Routes match by channel and emoji (colons and skin tones tolerated)."""
-    config = load_routes(write(tmp_path, """
+    config = load_routes(
+        write(
+            tmp_path,
+            """
 routes:
   - name: news
     channels: [C0123ABCD, G0PRIVATE1]
@@ -108,7 +111,9 @@ routes:
     community: comm2
 users:
   U0123ABCD: alice
-"""))
+""",
+        )
+    )
     assert config.for_reaction("C0123ABCD", "mega") is not None
     wins = config.for_reaction("C0123ABCD", "+1::skin-tone-3")
     assert wins is not None and wins.community == "comm2"
@@ -124,11 +129,15 @@ users:
         ("routes: [", "not valid YAML"),
         ("- a\n- b\n", "expected a mapping"),
         ("routes: []\n", "routes"),
-        ("routes:\n  - {name: n, channels: [general], emoji: mega, community: c}\n",
-         "routes.0.channels.0"),
+        (
+            "routes:\n  - {name: n, channels: [general], emoji: mega, community: c}\n",
+            "routes.0.channels.0",
+        ),
         ("routes:\n  - {name: n, channels: [C0123], emoji: mega}\n", "community is missing"),
-        ("routes:\n  - {name: n, channels: [C0123], emoji: mega, community: c, x: 1}\n",
-         "routes.0.x"),
+        (
+            "routes:\n  - {name: n, channels: [C0123], emoji: mega, community: c, x: 1}\n",
+            "routes.0.x",
+        ),
     ],
 )
 def test_bad_routes_file(tmp_path: Path, text: str, expected: str) -> None:

@@ -9,9 +9,17 @@ from bridge.outbox import JobState, NewJob, Outbox
 
 
 def new_job(key: str = "T1:C1:1.000001:comm") -> NewJob:
-    return NewJob(key=key, kind="message", team_id="T1", channel_id="C1", route_name="news",
-                  community_id="comm", post_id="slack-abc", requested_by="U1",
-                  message_ts="1.000001")
+    return NewJob(
+        key=key,
+        kind="message",
+        team_id="T1",
+        channel_id="C1",
+        route_name="news",
+        community_id="comm",
+        post_id="slack-abc",
+        requested_by="U1",
+        message_ts="1.000001",
+    )
 
 
 def test_enqueue_twice_keeps_one_job(outbox: Outbox) -> None:

@@ -1,0 +1,43 @@
+"""Local stand-ins for Slack and Amity, as real HTTP servers on 127.0.0.1.
+
+Used by the tests and the demo::
+
+    with FakeAmity() as amity, FakeSlack() as slack:
+        amity.add_community("c1", "Announcements")
+        client = WebClient(token=slack.bot_token, base_url=slack.url + "/api/")
+
+``signed`` builds and sends the signed requests Slack would send to the bridge.
+"""
+
+from __future__ import annotations
+
+from bridge.fakes.amity import AmityRequest, FakeAmity
+from bridge.fakes.server import FakeServer, HttpRequest, Reply, WaitTimeoutError, wait_for
+from bridge.fakes.signed import SlackSender, signature, signed_headers
+from bridge.fakes.slack import (
+    EphemeralMessage,
+    FakeSlack,
+    PostedMessage,
+    ReactionAdded,
+    ResponsePost,
+    SlackCall,
+)
+
+__all__ = [
+    "AmityRequest",
+    "EphemeralMessage",
+    "FakeAmity",
+    "FakeServer",
+    "FakeSlack",
+    "HttpRequest",
+    "PostedMessage",
+    "ReactionAdded",
+    "Reply",
+    "ResponsePost",
+    "SlackCall",
+    "SlackSender",
+    "WaitTimeoutError",
+    "signature",
+    "signed_headers",
+    "wait_for",
+]

@@ -1,0 +1,245 @@
+"""A local stand-in for Amity Social Cloud's REST API, as a real HTTP server.
+
+Endpoints: ``POST /api/v4/posts``, ``GET /api/v3/posts/{postId}``,
+``GET /api/v3/communities/{communityId}``. Every request needs
+``Authorization: Bearer <token>``. Errors use Amity's envelope
+``{"status": "error", "code", "message"[, "data": {"detail": [...]}]}``.
+
+======  ======  ============================================================
+HTTP    code    when
+======  ======  ============================================================
+401     400100  missing or wrong admin token ("Unauthorized")
+400     400000  body not JSON, fails the JSON Schema (``data.detail`` lists
+                every error), or "require text or at least 1 attachments"
+404     400400  unknown community (``targetType: community``), post or path
+400     400315  ``postId`` already used ("Data already exists")
+400     400308  text or title contains a word of ``blocked_words``
+400     400309  a link's domain is outside ``link_allowlist`` (when set)
+any     any     queued by :meth:`FakeAmity.fail_next` (``code=None``: an HTML
+                body like a proxy's, e.g. 502/503)
+502     none    :meth:`FakeAmity.fail_after_commit_next`: post stored, answer lost
+======  ======  ============================================================
+
+Order of a request: recorded → ``delay_seconds`` → queued fault → auth → route.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from bridge.fakes import amity_rules as rules
+from bridge.fakes.amity_rules import AmityApiError
+from bridge.fakes.server import FakeServer, HttpRequest, Reply, json_reply, parse_json
+
+__all__ = ["AmityApiError", "AmityRequest", "FakeAmity"]
+
+
+@dataclass(frozen=True)
+class AmityRequest:
+    """One request received (header names lower-cased; ``json`` None if not JSON)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: Any
+
+
+@dataclass
+class _Fault:
+    status: int
+    code: int | None
+    message: str
+    times: int
+    path_prefix: str
+
+
+class FakeAmity(FakeServer):
+    """Amity's post and community endpoints, with settable rules and fault injection."""
+
+    def __init__(
+        self,
+        token: str = "amity-admin-token",  # noqa: S107 - a stand-in's test token
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__(host, port)
+        self.token = token
+        self.blocked_words: set[str] = set()
+        self.link_allowlist: set[str] | None = None
+        self.delay_seconds: float = 0.0
+        self._requests: list[AmityRequest] = []
+        self._bodies: list[dict[str, Any]] = []
+        self._posts: dict[str, dict[str, Any]] = {}
+        self._communities: dict[str, dict[str, Any]] = {}
+        self._faults: list[_Fault] = []
+        self._lost_answers = 0
+        self.add_route("POST", r"/api/v4/posts", self._create_post)
+        self.add_route("GET", r"/api/v3/posts/(?P<id>[^/]+)", self._get_post)
+        self.add_route("GET", r"/api/v3/communities/(?P<id>[^/]+)", self._get_community)
+
+    def add_community(
+        self,
+        community_id: str,
+        display_name: str = "Bridge test community",
+        *,
+        is_public: bool = True,
+        only_admin_can_post: bool = False,
+        need_approval: bool = False,
+    ) -> dict[str, Any]:
+        """Register a community that posts may target; returns a copy of its object."""
+        community = rules.build_community(
+            community_id,
+            display_name,
+            is_public=is_public,
+            only_admin_can_post=only_admin_can_post,
+            need_approval=need_approval,
+        )
+        with self._lock:
+            self._communities[community_id] = community
+            return copy.deepcopy(community)
+
+    def fail_next(
+        self,
+        status: int,
+        code: int | None,
+        message: str = "Injected failure",
+        times: int = 1,
+        path_prefix: str = "/api/v4/posts",
+    ) -> None:
+        """Answer the next ``times`` requests under ``path_prefix`` with this error.
+
+        ``code=None`` answers an HTML page instead of Amity's JSON envelope.
+        """
+        with self._lock:
+            self._faults.append(_Fault(status, code, message, times, path_prefix))
+
+    def fail_after_commit_next(self, times: int = 1) -> None:
+        """Store the next ``times`` accepted posts but answer HTTP 502 (answer lost)."""
+        with self._lock:
+            self._lost_answers += times
+
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        """The request bodies of accepted posts, oldest first."""
+        with self._lock:
+            return copy.deepcopy(self._bodies)
+
+    @property
+    def stored_posts(self) -> list[dict[str, Any]]:
+        """The post objects as Amity returns them, oldest first."""
+        with self._lock:
+            return copy.deepcopy(list(self._posts.values()))
+
+    @property
+    def requests(self) -> list[AmityRequest]:
+        """Every request received, in order (including refused ones)."""
+        with self._lock:
+            return copy.deepcopy(self._requests)
+
+    def post_count(self, post_id: str | None = None) -> int:
+        """How many posts are stored (with ``post_id``: 1 if that one is, else 0)."""
+        with self._lock:
+            return len(self._posts) if post_id is None else int(post_id in self._posts)
+
+    def get_post(self, post_id: str) -> dict[str, Any] | None:
+        """A copy of the stored post object, or None."""
+        with self._lock:
+            return copy.deepcopy(self._posts.get(post_id))
+
+    def before(self, request: HttpRequest) -> Reply | None:
+        """Record, wait ``delay_seconds``, answer a queued fault, then check the token."""
+        self._record(request)
+        self.pause(self.delay_seconds)
+        fault = self._take_fault(request.path)
+        if fault is not None:
+            if fault.code is None:
+                return rules.proxy_page(fault.status)
+            return AmityApiError(fault.status, fault.code, fault.message).reply()
+        if request.bearer_token() != self.token:
+            return AmityApiError(401, 400100, "Unauthorized").reply()
+        return None
+
+    def not_found(self, request: HttpRequest) -> Reply:
+        """Amity's 404 envelope."""
+        return AmityApiError(404, 400400, "Resource Not Found.").reply()
+
+    def _record(self, request: HttpRequest) -> None:
+        try:
+            body = parse_json(request.body) if request.body else None
+        except ValueError:
+            body = None
+        entry = AmityRequest(request.method, request.path, dict(request.headers), body)
+        with self._lock:
+            self._requests.append(entry)
+
+    def _take_fault(self, path: str) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if path.startswith(fault.path_prefix):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _create_post(self, request: HttpRequest, _match: re.Match[str]) -> Reply:
+        try:
+            body = parse_json(request.body)
+        except ValueError:
+            return AmityApiError(400, 400000, "Bad Request: the body is not JSON").reply()
+        try:
+            rules.validate_body(body)
+            rules.check_has_content(body)
+            with self._lock:
+                post, community = self._store(body)
+                lost = self._lost_answers > 0
+                self._lost_answers -= int(lost)
+        except AmityApiError as fault:
+            return fault.reply()
+        if lost:
+            return rules.proxy_page(502)
+        communities = [community] if community else []
+        answer = rules.response(posts=[post], users=[rules.admin_user()], communities=communities)
+        return json_reply(200, answer)
+
+    def _store(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Check what depends on state and store the post (caller holds the lock)."""
+        community = None
+        if body.get("targetType") == "community":
+            community = self._communities.get(str(body.get("targetId")))
+            if community is None:
+                raise AmityApiError(404, 400400, "Resource Not Found.")
+        post_id = str(body.get("postId") or rules.new_object_id())
+        if post_id in self._posts:
+            raise AmityApiError(400, 400315, "Data already exists")
+        rules.check_blocked_words(body, set(self.blocked_words))
+        allowlist = self.link_allowlist
+        rules.check_links(body, None if allowlist is None else set(allowlist))
+        post = rules.build_post(body, post_id)
+        self._posts[post_id] = post
+        self._bodies.append(copy.deepcopy(body))
+        if community is not None:
+            community["postsCount"] += 1
+        return copy.deepcopy(post), copy.deepcopy(community)
+
+    def _get_post(self, request: HttpRequest, match: re.Match[str]) -> Reply:
+        with self._lock:
+            post = copy.deepcopy(self._posts.get(unquote(match["id"])))
+            community = self._communities.get(post["targetId"]) if post else None
+            communities = [copy.deepcopy(community)] if community else []
+        if post is None:
+            return self.not_found(request)
+        answer = rules.response(posts=[post], users=[rules.admin_user()], communities=communities)
+        return json_reply(200, answer)
+
+    def _get_community(self, request: HttpRequest, match: re.Match[str]) -> Reply:
+        with self._lock:
+            community = copy.deepcopy(self._communities.get(unquote(match["id"])))
+        if community is None:
+            return self.not_found(request)
+        return json_reply(200, rules.response(communities=[community]))

@@ -1,0 +1,341 @@
+"""End to end: the real app behind waitress, signed Slack requests, stand-ins over HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bridge.fakes.server import wait_for
+from bridge.fakes.signed import SlackSender
+from bridge.fakes.stack import COMMUNITY, NEWS, RANDOM, SIGNING_SECRET, LocalStack, start_stack
+from bridge.outbox import JobState
+from tests.e2e import MovableClock, find_job, job_state, posts
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, clock: MovableClock) -> Iterator[LocalStack]:
+    running = start_stack(tmp_path, clock=clock)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def slack(stack: LocalStack) -> Iterator[SlackSender]:
+    with SlackSender(stack.events_url, SIGNING_SECRET) as sender:
+        yield sender
+
+
+def react(
+    slack: SlackSender,
+    ts: str,
+    user: str = "U0BOB0001",
+    emoji: str = "mega",
+    channel: str = NEWS,
+    **kwargs: object,
+) -> None:
+    response = slack.reaction(user=user, reaction=emoji, channel=channel, ts=ts, **kwargs)  # type: ignore[arg-type]
+    assert response.status_code == 200
+
+
+def test_reaction_posts_message_and_replies_in_thread(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """The route's emoji → one post with the text; link + sharer in the thread; ✅ added."""
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "Launch day :tada:"})
+    react(slack, msg["ts"])
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    [body] = posts(stack)
+    assert body["data"]["text"] == "Launch day 🎉"
+    assert body["targetType"] == "community" and body["targetId"] == COMMUNITY
+    assert body["metadata"]["slack"]["permalink"].endswith(
+        f"/archives/{NEWS}/p{msg['ts'].replace('.', '')}"
+    )
+    [reply] = stack.slack.posted
+    assert reply.thread_ts == msg["ts"]
+    assert f"/c/{COMMUNITY}/posts/{body['postId']}" in reply.text
+    assert "<@U0BOB0001>" in reply.text
+    assert [(r.timestamp, r.name) for r in stack.slack.reactions_added] == [
+        (msg["ts"], "white_check_mark")
+    ]
+
+
+def test_reaction_on_thread_reply(stack: LocalStack, slack: SlackSender) -> None:
+    """A reply in a thread is fetched from the thread and answered in that thread."""
+    parent = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "Thread start"})
+    child = stack.slack.add_message(
+        NEWS, {"user": "U0ALICE01", "text": "The reply to share", "thread_ts": parent["ts"]}
+    )
+    react(slack, child["ts"])
+    wait_for(lambda: job_state(stack, child["ts"]) is JobState.done)
+    assert [p["data"]["text"] for p in posts(stack)] == ["The reply to share"]
+    [reply] = stack.slack.posted
+    assert reply.thread_ts == parent["ts"]
+    assert stack.slack.calls_to("conversations.replies")
+
+
+def test_mention_of_mapped_user(stack: LocalStack, slack: SlackSender) -> None:
+    """A mapped Slack user becomes an Amity mention; an unmapped one stays text."""
+    msg = stack.slack.add_message(
+        NEWS, {"user": "U0BOB0001", "text": "🎉 thanks <@U0ALICE01> and <@U0BOB0001>"}
+    )
+    react(slack, msg["ts"])
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    [body] = posts(stack)
+    assert body["data"]["text"] == "🎉 thanks @Alice and @Bob Stone"
+    assert body["mentionees"] == [{"type": "user", "userIds": ["alice-amity"]}]
+    assert body["metadata"]["mentioned"] == [
+        {"type": "user", "userId": "alice-amity", "index": 10, "length": 5}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("emoji", "channel", "message"),
+    [
+        ("tada", NEWS, {"user": "U0ALICE01", "text": "wrong emoji"}),
+        ("mega", RANDOM, {"user": "U0ALICE01", "text": "no route here"}),
+    ],
+)
+def test_reactions_that_do_nothing(
+    stack: LocalStack, slack: SlackSender, emoji: str, channel: str, message: dict[str, str]
+) -> None:
+    """Other emoji and channels without a route store nothing and call nobody."""
+    msg = stack.slack.add_message(channel, message)
+    react(slack, msg["ts"], emoji=emoji, channel=channel)
+    assert stack.bridge.outbox.recent() == []
+    assert stack.slack.calls_to("conversations.history") == []
+
+
+def test_bot_message_is_not_posted(stack: LocalStack, slack: SlackSender) -> None:
+    """A bot's message is fetched, recognised and skipped without a post or a reply."""
+    msg = stack.slack.add_message(
+        NEWS, {"bot_id": "B0OTHER", "subtype": "bot_message", "text": "beep"}
+    )
+    react(slack, msg["ts"])
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.cancelled)
+    assert posts(stack) == [] and stack.slack.posted == []
+
+
+def test_slash_command_text(stack: LocalStack, slack: SlackSender) -> None:
+    """/crosspost <text> posts the text and answers in the channel with the link."""
+    url = stack.slack.response_url("cmd1")
+    answer = slack.command(
+        "Hello <@U0ALICE01|alice> &amp; all #launch",
+        channel_id=NEWS,
+        user_id="U0BOB0001",
+        response_url=url,
+    )
+    assert answer.status_code == 200
+    assert "On its way to *announcements*" in answer.json()["text"]
+    wait_for(lambda: len(stack.slack.responses) == 1)
+    [body] = posts(stack)
+    assert body["data"]["text"] == "Hello @Alice & all #launch"
+    assert body["hashtags"] == ["launch"]
+    [response] = stack.slack.responses
+    assert response.body["response_type"] == "in_channel"
+    assert body["postId"] in response.body["text"]
+
+
+def test_slash_command_message_link(stack: LocalStack, slack: SlackSender) -> None:
+    """/crosspost <link to a thread reply> shares it and replies in its thread."""
+    parent = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "parent"})
+    child = stack.slack.add_message(
+        NEWS, {"user": "U0ALICE01", "text": "child text", "thread_ts": parent["ts"]}
+    )
+    link = (
+        f"https://fakeworkspace.slack.com/archives/{NEWS}/p{child['ts'].replace('.', '')}"
+        f"?thread_ts={parent['ts']}&cid={NEWS}"
+    )
+    answer = slack.command(
+        f"<{link}>",
+        channel_id=RANDOM,
+        user_id="U0BOB0001",
+        response_url=stack.slack.response_url("cmd2"),
+    )
+    assert "On its way" in answer.json()["text"]
+    wait_for(lambda: job_state(stack, child["ts"]) is JobState.done)
+    assert [p["data"]["text"] for p in posts(stack)] == ["child text"]
+    [reply] = stack.slack.posted
+    assert reply.thread_ts == parent["ts"] and reply.channel == NEWS
+
+
+@pytest.mark.parametrize("text", ["", "help"])
+def test_help_is_ephemeral(stack: LocalStack, slack: SlackSender, text: str) -> None:
+    """/crosspost and /crosspost help answer with the usage, visible only to the sender."""
+    answer = slack.command(
+        text, channel_id=RANDOM, user_id="U0BOB0001", response_url=stack.slack.response_url("help")
+    )
+    payload = answer.json()
+    assert "/crosspost <message link>" in payload["text"]
+    assert payload.get("response_type", "ephemeral") == "ephemeral"
+    assert stack.bridge.outbox.recent() == []
+
+
+def test_command_in_unrouted_channel(stack: LocalStack, slack: SlackSender) -> None:
+    """A channel without a route gets an ephemeral explanation and how to add one."""
+    answer = slack.command(
+        "some text",
+        channel_id=RANDOM,
+        user_id="U0BOB0001",
+        response_url=stack.slack.response_url("x"),
+    )
+    text = answer.json()["text"]
+    assert "not connected to a community" in text and RANDOM in text
+    assert stack.bridge.outbox.recent() == []
+
+
+def test_two_reactions_and_a_command_make_one_post(stack: LocalStack, slack: SlackSender) -> None:
+    """Later triggers of a shared message get the existing link, not a second post."""
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "only once"})
+    react(slack, msg["ts"], user="U0BOB0001")
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    react(slack, msg["ts"], user="U0ALICE01")
+    wait_for(lambda: len(stack.slack.ephemerals) == 1)
+    link = f"https://fakeworkspace.slack.com/archives/{NEWS}/p{msg['ts'].replace('.', '')}"
+    answer = slack.command(
+        link, channel_id=NEWS, user_id="U0ALICE01", response_url=stack.slack.response_url("again")
+    )
+    [body] = posts(stack)
+    assert "Already shared" in answer.json()["text"] and body["postId"] in answer.json()["text"]
+    [notice] = stack.slack.ephemerals
+    assert notice.user == "U0ALICE01" and body["postId"] in notice.text
+    assert stack.amity.post_count() == 1
+
+
+def test_slack_retries_make_one_post(stack: LocalStack, slack: SlackSender) -> None:
+    """The same event delivered 4 times (3 with X-Slack-Retry-Num) is one post, no notices."""
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "retried"})
+    react(slack, msg["ts"], event_id="Ev0RETRY")
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    for n in (1, 2, 3):
+        react(slack, msg["ts"], event_id="Ev0RETRY", retry_num=n)
+    assert stack.amity.post_count() == 1
+    assert stack.slack.ephemerals == []
+    assert len(stack.slack.posted) == 1
+
+
+def test_bad_signature_and_stale_timestamp_are_refused(stack: LocalStack) -> None:
+    """Wrong secret → 401; a request older than 5 minutes → 401; nothing stored."""
+    with SlackSender(stack.events_url, "not-the-secret") as wrong:
+        assert (
+            wrong.reaction(
+                user="U0BOB0001", reaction="mega", channel=NEWS, ts="1700000000.000100"
+            ).status_code
+            == 401
+        )
+    with SlackSender(stack.events_url, SIGNING_SECRET) as right:
+        stale = int(time.time()) - 6 * 60
+        assert (
+            right.reaction(
+                user="U0BOB0001",
+                reaction="mega",
+                channel=NEWS,
+                ts="1700000000.000100",
+                timestamp=stale,
+            ).status_code
+            == 401
+        )
+    assert stack.bridge.outbox.recent() == []
+
+
+def test_blocked_word_is_told_to_the_person(stack: LocalStack, slack: SlackSender) -> None:
+    """Amity's 400308 ends the job; the reactor is told privately, in the thread."""
+    stack.amity.blocked_words.add("darn")
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "well darn it"})
+    react(slack, msg["ts"])
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.failed)
+    [notice] = stack.slack.ephemerals
+    assert notice.user == "U0BOB0001" and notice.thread_ts == msg["ts"]
+    assert "blocks" in notice.text and "400308" in notice.text
+    assert posts(stack) == [] and stack.slack.posted == []
+
+
+def test_too_long_text_is_refused_before_amity(stack: LocalStack, slack: SlackSender) -> None:
+    """More than 20,000 characters: a clear message, nothing sent to Amity."""
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "x" * 20_001})
+    react(slack, msg["ts"])
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.failed)
+    [notice] = stack.slack.ephemerals
+    assert "20,000" in notice.text or "20000" in notice.text
+    assert stack.amity.requests == []
+
+
+def test_empty_message_is_refused(stack: LocalStack, slack: SlackSender) -> None:
+    """A message with nothing to post is not sent as an empty post."""
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "   "})
+    react(slack, msg["ts"])
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.failed)
+    assert len(stack.slack.ephemerals) == 1
+    assert stack.amity.requests == []
+
+
+def test_amity_down_then_back(stack: LocalStack, slack: SlackSender, clock: MovableClock) -> None:
+    """503 then 429: the job waits (backoff), is retried, and posts once."""
+    stack.amity.fail_next(503, None)
+    stack.amity.fail_next(429, 400311, "RateLimit Exceed.")
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "eventually"})
+    react(slack, msg["ts"])
+    for attempts in (1, 2):
+        wait_for(
+            lambda n=attempts: (
+                (j := find_job(stack, msg["ts"])) is not None  # type: ignore[misc]
+                and j.attempts == n
+                and j.state is JobState.pending
+            )
+        )
+        clock.advance(timedelta(minutes=15))
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    job = find_job(stack, msg["ts"])
+    assert job is not None and job.attempts == 3
+    assert stack.amity.post_count() == 1 and len(stack.slack.posted) == 1
+    assert stack.slack.ephemerals == []
+
+
+def test_lost_answer_is_not_a_second_post(
+    stack: LocalStack, slack: SlackSender, clock: MovableClock
+) -> None:
+    """Amity stored the post but the answer was a 502: the retry's 400315 counts as done."""
+    stack.amity.fail_after_commit_next()
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "stored once"})
+    react(slack, msg["ts"])
+    wait_for(
+        lambda: (
+            (j := find_job(stack, msg["ts"])) is not None
+            and j.attempts == 1
+            and j.state is JobState.pending
+        )
+    )
+    clock.advance(timedelta(minutes=15))
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    assert stack.amity.post_count() == 1
+    assert len(stack.slack.posted) == 1
+
+
+def test_bot_not_in_channel_told_through_command(stack: LocalStack, slack: SlackSender) -> None:
+    """Sharing by link from a channel the bot cannot read says to invite it."""
+    stack.slack.add_channel(NEWS, "announcements", is_member=False)
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "hidden"})
+    link = f"https://fakeworkspace.slack.com/archives/{NEWS}/p{msg['ts'].replace('.', '')}"
+    slack.command(
+        link, channel_id=NEWS, user_id="U0BOB0001", response_url=stack.slack.response_url("hidden")
+    )
+    wait_for(lambda: len(stack.slack.responses) == 1)
+    assert "/invite @bridge" in stack.slack.responses[0].body["text"]
+    assert posts(stack) == []
+
+
+def test_healthz(stack: LocalStack) -> None:
+    """GET /healthz is 200 JSON while the store is reachable."""
+    import httpx
+
+    answer = httpx.get(stack.url + "/healthz")
+    assert answer.status_code == 200
+    assert answer.json()["store"] == "ok"
