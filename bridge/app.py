@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bridge.app")
 POLL_JOB = "bridge-worker"
+SHORTCUT = "crosspost_message"  # callback_id of the message shortcut in manifest.yml
 
 
 @dataclass
@@ -138,9 +139,13 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     def tell_existing(job: Job, user: str) -> None:
         bridge.notices.submit(_quietly, replies.existing, job, user)
 
-    intake = Intake(routes, outbox, bridge.wake, tell_existing)
+    def respond_later(response_url: str, text: str) -> None:
+        bridge.notices.submit(_quietly, slack.respond, response_url, text)
+
+    intake = Intake(routes, outbox, bridge.wake, tell_existing, respond_later)
     bolt.event("reaction_added")(intake.on_reaction)
     bolt.command("/crosspost")(intake.on_command)
+    bolt.shortcut(SHORTCUT)(intake.on_shortcut)
     bolt.error(_log_error)
     return bridge
 

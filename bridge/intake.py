@@ -42,6 +42,29 @@ class ReactionAdded(BaseModel):
     item_user: str | None = None
 
 
+class _Id(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    id: str
+
+
+class _ShortcutMessage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    ts: str
+    thread_ts: str | None = None
+
+
+class MessageShortcut(BaseModel):
+    """A message shortcut ("Share to community" in a message's menu)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    type: Literal["message_action"]
+    team: _Id
+    channel: _Id
+    user: _Id
+    message: _ShortcutMessage
+    response_url: str
+
+
 class SlashCommand(BaseModel):
     """The fields of a slash command the bridge uses."""
 
@@ -97,11 +120,13 @@ class Intake:
         outbox: Outbox,
         wake: Callable[[], None],
         tell_existing: Callable[[Job, str], None],
+        respond_later: Callable[[str, str], None],
     ) -> None:
         self.routes = routes
         self.outbox = outbox
         self.wake = wake
         self.tell_existing = tell_existing
+        self.respond_later = respond_later
 
     def _enqueue(self, new: NewJob) -> tuple[Job, bool]:
         job, created = self.outbox.enqueue(new)
@@ -188,3 +213,32 @@ class Intake:
         if job.state is JobState.done and job.post_url:
             return f"Already shared to *{route.name}*: {job.post_url}"
         return f"Already being shared to *{route.name}* (state: {job.state.value})."
+
+    def on_shortcut(self, ack: Ack, shortcut: dict[str, Any]) -> None:
+        """The "Share to community" message shortcut: like the reaction, for every route."""
+        ack()
+        try:
+            action = MessageShortcut.model_validate(shortcut)
+        except ValidationError:
+            log.warning("bridge.shortcut_unreadable")
+            return
+        channel = action.channel.id
+        routes = self.routes.for_channel(channel)
+        if not routes:
+            self.respond_later(action.response_url, no_route_text(channel))
+            return
+        for route in routes:
+            new = message_job(
+                action.team.id,
+                channel,
+                action.message.ts,
+                route,
+                thread_ts=action.message.thread_ts,
+                requested_by=action.user.id,
+                response_url=action.response_url,
+            )
+            job, created = self._enqueue(new)
+            if not created and job.state is JobState.done and job.post_url:
+                self.respond_later(
+                    action.response_url, f"Already shared to *{route.name}*: {job.post_url}"
+                )

@@ -22,8 +22,8 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, clock: MovableClock) -> Iterator[LocalStack]:
-    running = start_stack(tmp_path, clock=clock)
+def stack(tmp_path: Path, clock: MovableClock, database_url: str) -> Iterator[LocalStack]:
+    running = start_stack(tmp_path, clock=clock, database_url=database_url)
     yield running
     running.stop()
 
@@ -339,3 +339,29 @@ def test_healthz(stack: LocalStack) -> None:
     answer = httpx.get(stack.url + "/healthz")
     assert answer.status_code == 200
     assert answer.json()["store"] == "ok"
+
+
+def test_message_shortcut(stack: LocalStack, slack: SlackSender) -> None:
+    """The "Share to community" shortcut posts the message and replies in its thread."""
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "via the menu"})
+    answer = slack.shortcut(
+        channel=NEWS, user="U0BOB0001", message=msg, response_url=stack.slack.response_url("sc")
+    )
+    assert answer.status_code == 200
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    assert [p["data"]["text"] for p in posts(stack)] == ["via the menu"]
+    [reply] = stack.slack.posted
+    assert reply.thread_ts == msg["ts"] and "<@U0BOB0001>" in reply.text
+
+
+def test_message_shortcut_unrouted(stack: LocalStack, slack: SlackSender) -> None:
+    """The shortcut in a channel without a route says so to the person only."""
+    msg = stack.slack.add_message(RANDOM, {"user": "U0ALICE01", "text": "nowhere"})
+    slack.shortcut(
+        channel=RANDOM, user="U0BOB0001", message=msg, response_url=stack.slack.response_url("sc2")
+    )
+    wait_for(lambda: len(stack.slack.responses) == 1)
+    body = stack.slack.responses[0].body
+    assert "not connected to a community" in body["text"]
+    assert body["response_type"] == "ephemeral"
+    assert stack.bridge.outbox.recent() == []

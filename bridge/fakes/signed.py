@@ -14,7 +14,7 @@ import json
 import secrets
 import time
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from urllib.parse import urlencode
 
 import httpx
@@ -135,6 +135,34 @@ def reaction_added_body(
     return json.dumps(envelope).encode()
 
 
+def message_shortcut_form(
+    *,
+    team_id: str,
+    channel: str,
+    user: str,
+    message: dict[str, Any],
+    response_url: str,
+    callback_id: str = "crosspost_message",
+) -> bytes:
+    """A ``message_action`` (message shortcut) payload, form-encoded as ``payload=<json>``."""
+    payload = {
+        "type": "message_action",
+        "token": "deprecated-verification-token",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": "fakeworkspace"},
+        "user": {"id": user, "username": "someone", "team_id": team_id, "name": "someone"},
+        "channel": {"id": channel, "name": "channel"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": _trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": message,
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
 class SlackSender:
     """Posts signed requests to the bridge's ``/slack/events`` URL, as Slack would."""
 
@@ -211,6 +239,19 @@ class SlackSender:
             event_id=event_id,
         )
         return self.post(body, JSON, retry_num=retry_num, timestamp=timestamp)
+
+    def shortcut(
+        self, *, channel: str, user: str, message: dict[str, Any], response_url: str
+    ) -> httpx.Response:
+        """Send the message shortcut for ``message``."""
+        body = message_shortcut_form(
+            team_id=self.team_id,
+            channel=channel,
+            user=user,
+            message=message,
+            response_url=response_url,
+        )
+        return self.post(body, FORM)
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
