@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from bridge.post import CreatePost
+from bridge.ratelimit import SlidingWindow
 
 ADVICE: dict[int, str] = {
     400000: "Amity rejected the post as invalid",
@@ -97,24 +98,30 @@ def to_error(response: httpx.Response) -> AmityError:
 class AmityClient:
     """The few Amity endpoints the bridge uses."""
 
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(self, http: httpx.Client, limiter: SlidingWindow | None = None) -> None:
         self.http = http
+        self.limiter = limiter
 
     @classmethod
-    def create(cls, base_url: str, token: str, *, timeout: float = 20.0) -> AmityClient:
-        """A client with its own connection pool, authenticated with the admin token."""
+    def create(
+        cls, base_url: str, token: str, *, timeout: float = 20.0, rate_limit: int = 100
+    ) -> AmityClient:
+        """A client with its own connection pool, authenticated with the admin token,
+        sending at most ``rate_limit`` requests per 5 seconds."""
         http = httpx.Client(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "bridge"},
             timeout=httpx.Timeout(timeout, connect=5.0),
         )
-        return cls(http)
+        return cls(http, SlidingWindow(rate_limit, 5.0))
 
     def close(self) -> None:
         """Close the connection pool."""
         self.http.close()
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.limiter is not None:
+            self.limiter.acquire()
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.TimeoutException as error:

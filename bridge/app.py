@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -29,7 +29,7 @@ from bridge.replies import Replies
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
 from bridge.slack_api import SlackError, SlackGateway, make_web_client
-from bridge.worker import Worker
+from bridge.worker import Policy, Worker
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -65,21 +65,34 @@ class Bridge:
         self.scheduler.start()
 
     def _poll(self) -> None:
-        with self._running:
+        if self.worker.stopping.is_set() or not self._running.acquire(blocking=False):
+            return
+        try:
             self.worker.run_due()
+        finally:
+            self._running.release()
 
     def wake(self) -> None:
         """Run the worker now instead of at the next poll (a new job is waiting)."""
         if self.scheduler.running and not self._running.locked():
             self.scheduler.modify_job(POLL_JOB, next_run_time=datetime.now(UTC))
 
-    def stop(self) -> None:
-        """Stop polling; jobs in flight finish, the rest stay pending in the store."""
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop claiming; jobs in flight get ``timeout`` seconds (None: all they need) to
+        finish, the rest stay in the store. Returns whether everything finished."""
+        self.worker.stopping.set()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
-        self.worker.close()
-        self.notices.shutdown(wait=True)
-        self.worker.amity.close()
+            self.scheduler.shutdown(wait=False)
+        finished = self._running.acquire(timeout=-1 if timeout is None else timeout)
+        if finished:
+            self._running.release()
+        else:
+            log.warning("bridge.stop_timeout", extra={"timeout_s": timeout})
+        self.worker.close(wait=finished)
+        self.notices.shutdown(wait=finished)
+        if finished:
+            self.worker.amity.close()
+        return finished
 
     def health(self) -> tuple[int, dict[str, Any]]:
         """200 when the store answers, 503 otherwise."""
@@ -109,17 +122,17 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     client = make_web_client(settings.SLACK_BOT_TOKEN.get_secret_value(), settings.SLACK_API_URL)
     slack = SlackGateway(client)
     amity = AmityClient.create(
-        settings.amity_base_url, settings.AMITY_ADMIN_TOKEN.get_secret_value()
+        settings.amity_base_url,
+        settings.AMITY_ADMIN_TOKEN.get_secret_value(),
+        rate_limit=settings.AMITY_RATE_LIMIT,
     )
-    worker = Worker(
-        outbox,
-        slack,
-        amity,
-        routes,
-        settings.post_url,
+    policy = Policy(
         workers=settings.BRIDGE_WORKERS,
         max_attempts=settings.BRIDGE_MAX_ATTEMPTS,
+        max_age=timedelta(hours=settings.BRIDGE_MAX_AGE_HOURS),
+        lease=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS),
     )
+    worker = Worker(outbox, slack, amity, routes, settings.post_url, policy)
     bolt = App(
         client=client,
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),

@@ -10,71 +10,28 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 from slack_bolt import Ack, BoltContext, BoltRequest
 
-from bridge.commands import USAGE, Help, ShareLink, parse_command
+from bridge.commands import (
+    USAGE,
+    Cancel,
+    Help,
+    Invalid,
+    ListScheduled,
+    Schedule,
+    ShareLink,
+    ShareText,
+    parse_command,
+)
 from bridge.outbox import Job, JobState, NewJob, Outbox
+from bridge.payloads import MessageShortcut, ReactionAdded, SlashCommand
+from bridge.replies import scheduled_list_text
 from bridge.routes import Route, RoutesConfig
 
 log = logging.getLogger("bridge.intake")
-
-
-class ReactedItem(BaseModel):
-    """The reacted-to item."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    type: str
-    channel: str | None = None
-    ts: str | None = None
-
-
-class ReactionAdded(BaseModel):
-    """A ``reaction_added`` event (no message text: the worker fetches it)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    type: Literal["reaction_added"]
-    user: str
-    reaction: str
-    item: ReactedItem
-    item_user: str | None = None
-
-
-class _Id(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    id: str
-
-
-class _ShortcutMessage(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    ts: str
-    thread_ts: str | None = None
-
-
-class MessageShortcut(BaseModel):
-    """A message shortcut ("Share to community" in a message's menu)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    type: Literal["message_action"]
-    team: _Id
-    channel: _Id
-    user: _Id
-    message: _ShortcutMessage
-    response_url: str
-
-
-class SlashCommand(BaseModel):
-    """The fields of a slash command the bridge uses."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    team_id: str
-    channel_id: str
-    user_id: str
-    text: str = ""
-    response_url: str
-    trigger_id: str
 
 
 def post_id_for(key: str) -> str:
@@ -94,6 +51,22 @@ def message_job(team: str, channel: str, ts: str, route: Route, **extra: Any) ->
         route_name=route.name,
         community_id=route.community,
         post_id=post_id_for(key),
+        **extra,
+    )
+
+
+def text_job(cmd: SlashCommand, text: str, route: Route, **extra: Any) -> NewJob:
+    """The job that posts ``text`` from a command (keyed by the command's trigger)."""
+    key = f"{cmd.team_id}:{cmd.channel_id}:cmd:{cmd.trigger_id}:{route.community}"
+    return NewJob(
+        key=key,
+        kind="text",
+        team_id=cmd.team_id,
+        channel_id=cmd.channel_id,
+        route_name=route.name,
+        community_id=route.community,
+        post_id=post_id_for(key),
+        text=text,
         **extra,
     )
 
@@ -146,7 +119,7 @@ class Intake:
         try:
             reaction = ReactionAdded.model_validate(event)
         except ValidationError:
-            log.warning("bridge.reaction_unreadable", extra={"event_type": event.get("type")})
+            log.warning("bridge.reaction_unreadable")
             return
         item = reaction.item
         if item.type != "message" or not item.channel or not item.ts:
@@ -160,59 +133,6 @@ class Intake:
         job, created = self._enqueue(new)
         if not created and not is_retry(request) and job.state is JobState.done:
             self.tell_existing(job, reaction.user)
-
-    def on_command(self, ack: Ack, command: dict[str, Any]) -> None:
-        """``/crosspost``: help, a message link, or text to post."""
-        try:
-            cmd = SlashCommand.model_validate(command)
-        except ValidationError:
-            ack(
-                text="Sorry, that command arrived incomplete. Please try again.",
-                response_type="ephemeral",
-            )
-            return
-        request = parse_command(cmd.text)
-        if isinstance(request, Help):
-            ack(text=USAGE, response_type="ephemeral")
-            return
-        channel = request.channel if isinstance(request, ShareLink) else cmd.channel_id
-        routes = self.routes.for_channel(channel)
-        if not routes:
-            ack(text=no_route_text(channel), response_type="ephemeral")
-            return
-        answers = [self._command_job(cmd, request, route) for route in routes]
-        ack(text="\n".join(answers), response_type="ephemeral")
-
-    def _command_job(self, cmd: SlashCommand, request: Any, route: Route) -> str:
-        extra: dict[str, Any] = {"requested_by": cmd.user_id, "response_url": cmd.response_url}
-        if isinstance(request, ShareLink):
-            new = message_job(
-                cmd.team_id,
-                request.channel,
-                request.ts,
-                route,
-                thread_ts=request.thread_ts,
-                **extra,
-            )
-        else:
-            key = f"{cmd.team_id}:{cmd.channel_id}:cmd:{cmd.trigger_id}:{route.community}"
-            new = NewJob(
-                key=key,
-                kind="text",
-                team_id=cmd.team_id,
-                channel_id=cmd.channel_id,
-                route_name=route.name,
-                community_id=route.community,
-                post_id=post_id_for(key),
-                text=request.text,
-                **extra,
-            )
-        job, created = self._enqueue(new)
-        if created:
-            return f"On its way to *{route.name}*. The link will follow here."
-        if job.state is JobState.done and job.post_url:
-            return f"Already shared to *{route.name}*: {job.post_url}"
-        return f"Already being shared to *{route.name}* (state: {job.state.value})."
 
     def on_shortcut(self, ack: Ack, shortcut: dict[str, Any]) -> None:
         """The "Share to community" message shortcut: like the reaction, for every route."""
@@ -242,3 +162,61 @@ class Intake:
                 self.respond_later(
                     action.response_url, f"Already shared to *{route.name}*: {job.post_url}"
                 )
+
+    def on_command(self, ack: Ack, command: dict[str, Any]) -> None:
+        """``/crosspost``: help, share text or a link (now or later), list, cancel."""
+        try:
+            cmd = SlashCommand.model_validate(command)
+        except ValidationError:
+            ack(
+                text="Sorry, that command arrived incomplete. Please try again.",
+                response_type="ephemeral",
+            )
+            return
+        ack(text=self._answer(cmd), response_type="ephemeral")
+
+    def _answer(self, cmd: SlashCommand) -> str:
+        request = parse_command(cmd.text)
+        if isinstance(request, Help):
+            return USAGE
+        if isinstance(request, Invalid):
+            return f"Sorry, {request.reason}."
+        if isinstance(request, ListScheduled):
+            return scheduled_list_text(self.outbox.scheduled_by(cmd.team_id, cmd.user_id))
+        if isinstance(request, Cancel):
+            if self.outbox.cancel(request.job_id, cmd.team_id, cmd.user_id):
+                return f"Cancelled scheduled post #{request.job_id}."
+            return (
+                f"No post #{request.job_id} of yours is waiting to go out "
+                "(`/crosspost scheduled` lists them)."
+            )
+        what = request.what if isinstance(request, Schedule) else request
+        when = request.when.phrase if isinstance(request, Schedule) else None
+        channel = what.channel if isinstance(what, ShareLink) else cmd.channel_id
+        routes = self.routes.for_channel(channel)
+        if not routes:
+            return no_route_text(channel)
+        return "\n".join(self._share(cmd, what, route, when) for route in routes)
+
+    def _share(
+        self, cmd: SlashCommand, what: ShareLink | ShareText, route: Route, when: str | None
+    ) -> str:
+        extra: dict[str, Any] = {
+            "requested_by": cmd.user_id,
+            "response_url": cmd.response_url,
+            "when": when,
+        }
+        if isinstance(what, ShareLink):
+            new = message_job(
+                cmd.team_id, what.channel, what.ts, route, thread_ts=what.thread_ts, **extra
+            )
+        else:
+            new = text_job(cmd, what.text, route, **extra)
+        job, created = self._enqueue(new)
+        if created and when:
+            return f"Scheduling a post to *{route.name}* ({when}): a confirmation follows."
+        if created:
+            return f"On its way to *{route.name}*. The link will follow here."
+        if job.state is JobState.done and job.post_url:
+            return f"Already shared to *{route.name}*: {job.post_url}"
+        return f"Already being shared to *{route.name}* (state: {job.state.value})."

@@ -27,8 +27,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
+    func,
     or_,
     select,
     text,
@@ -61,9 +63,9 @@ jobs = Table(
     "jobs",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(400), nullable=False, unique=True),
+    Column("key", String(400), nullable=False),
     Column("kind", String(20), nullable=False),
-    Column("state", Enum(JobState, native_enum=False, length=20), nullable=False),
+    Column("state", Enum(JobState, native_enum=False, length=20), nullable=False, index=True),
     Column("team_id", String(40), nullable=False),
     Column("channel_id", String(40), nullable=False),
     Column("message_ts", String(40)),
@@ -77,11 +79,13 @@ jobs = Table(
     Column("post_url", Text),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_run_at", DateTime, nullable=False, index=True),
+    Column("scheduled_for", DateTime),
     Column("lease_until", DateTime),
     Column("last_error", Text),
     Column("progress", JSON, nullable=False, default=dict),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("key", name="uq_jobs_key"),
 )
 
 
@@ -101,6 +105,7 @@ class NewJob:
     thread_ts: str | None = None
     response_url: str | None = None
     text: str | None = None
+    when: str | None = None  # a scheduled post's time phrase, resolved by the worker
 
 
 @dataclass(frozen=True)
@@ -114,12 +119,15 @@ class Job(NewJob):
     last_error: str | None = None
     progress: dict[str, Any] = field(default_factory=dict)
     next_run_at: datetime | None = None
+    scheduled_for: datetime | None = None
     created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 def to_job(row: RowMapping) -> Job:
     """A database row as a Job."""
     values = {k: row[k] for k in Job.__dataclass_fields__ if k in row}
+    values["when"] = (row["progress"] or {}).get("when")
     return Job(**values)
 
 
@@ -147,8 +155,10 @@ class Outbox:
         self.clock = clock
 
     def create_schema(self) -> None:
-        """Create the table if it does not exist."""
-        metadata.create_all(self.engine)
+        """Create or upgrade the schema (Alembic migrations)."""
+        from bridge.migrate import migrate  # noqa: PLC0415 (migrations import this module)
+
+        migrate(self.engine)
 
     def ping(self) -> None:
         """Raise if the database cannot be reached."""
@@ -163,8 +173,9 @@ class Outbox:
     def enqueue(self, new: NewJob, run_at: datetime | None = None) -> tuple[Job, bool]:
         """Store ``new`` unless its key exists. Returns the stored job and whether it is new."""
         now = self.clock()
-        values = {k: getattr(new, k) for k in NewJob.__dataclass_fields__}
-        values |= {"state": JobState.pending, "attempts": 0, "progress": {}}
+        values = {k: getattr(new, k) for k in NewJob.__dataclass_fields__ if k != "when"}
+        progress = {"when": new.when} if new.when else {}
+        values |= {"state": JobState.pending, "attempts": 0, "progress": progress}
         values |= {"next_run_at": run_at or now, "created_at": now, "updated_at": now}
         try:
             with self._tx() as conn:
@@ -222,9 +233,68 @@ class Outbox:
                     claimed.append(job_id)
         return [job for job_id in claimed if (job := self.get(job_id)) is not None]
 
-    def save_progress(self, job_id: int, progress: dict[str, Any]) -> None:
-        """Record the results of finished steps so a retry resumes after them."""
-        self._set(job_id, progress=progress)
+    def save_progress(
+        self, job_id: int, progress: dict[str, Any], lease: timedelta | None = None
+    ) -> None:
+        """Record the results of finished steps (and extend the lease while working)."""
+        extra = {"lease_until": self.clock() + lease} if lease else {}
+        self._set(job_id, progress=progress, **extra)
+
+    def schedule(self, job_id: int, when: datetime, progress: dict[str, Any]) -> None:
+        """Make a claimed job wait until ``when`` (a scheduled post); attempts start over."""
+        self._set(
+            job_id,
+            state=JobState.pending,
+            next_run_at=when,
+            scheduled_for=when,
+            attempts=0,
+            lease_until=None,
+            progress=progress,
+        )
+
+    def scheduled_by(self, team_id: str, user: str) -> list[Job]:
+        """A person's scheduled posts that have not gone out yet, soonest first."""
+        query = (
+            select(jobs)
+            .where(jobs.c.team_id == team_id, jobs.c.requested_by == user)
+            .where(jobs.c.state == JobState.pending, jobs.c.scheduled_for.is_not(None))
+            .order_by(jobs.c.scheduled_for)
+        )
+        with self.engine.connect() as conn:
+            return [to_job(row) for row in conn.execute(query).mappings()]
+
+    def cancel(self, job_id: int, team_id: str, user: str) -> bool:
+        """Cancel a pending job of ``user``; False when there is no such job."""
+        with self._tx() as conn:
+            done = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.team_id == team_id)
+                .where(jobs.c.requested_by == user, jobs.c.state == JobState.pending)
+                .values(
+                    state=JobState.cancelled,
+                    last_error="cancelled by its author",
+                    updated_at=self.clock(),
+                )
+            )
+        return done.rowcount == 1
+
+    def retry_now(self, job_id: int) -> bool:
+        """Put a failed job back in the queue with fresh attempts; False if not failed."""
+        now = self.clock()
+        with self._tx() as conn:
+            done = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.state == JobState.failed)
+                .values(state=JobState.pending, attempts=0, next_run_at=now, updated_at=now)
+            )
+        return done.rowcount == 1
+
+    def count_by_state(self) -> dict[JobState, int]:
+        """How many jobs are in each state."""
+        query = select(jobs.c.state, func.count()).group_by(jobs.c.state)
+        with self.engine.connect() as conn:
+            counts = {row[0]: int(row[1]) for row in conn.execute(query)}
+        return {state: counts.get(state, 0) for state in JobState}
 
     def finish(self, job_id: int, state: JobState, *, error: str | None = None) -> None:
         """End a job (done, failed or cancelled)."""

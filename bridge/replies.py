@@ -7,8 +7,11 @@ Success goes to the thread of the shared message (or the channel, for ``/crosspo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bridge.outbox import Job
 from bridge.slack_api import SlackGateway
+from bridge.when import zone
 
 DONE_REACTION = "white_check_mark"
 
@@ -29,6 +32,33 @@ def existing_text(job: Job) -> str:
     return f"This message is already shared to *{job.route_name}*: {job.post_url}"
 
 
+def local_time(when: datetime, tz_name: str | None) -> str:
+    """``when`` (naive UTC) as the person reads it: ``Tue 1 Dec 2026 09:00 CET``."""
+    local = when.replace(tzinfo=UTC).astimezone(zone(tz_name))
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"
+
+
+def scheduled_text(job: Job, when: datetime, tz_name: str | None) -> str:
+    """The confirmation of a scheduled post."""
+    return (
+        f"Scheduled post #{job.id} to *{job.route_name}* for {local_time(when, tz_name)}. "
+        f"`/crosspost cancel {job.id}` cancels it."
+    )
+
+
+def scheduled_list_text(jobs: list[Job]) -> str:
+    """A person's scheduled posts, for ``/crosspost scheduled``."""
+    if not jobs:
+        return "You have no scheduled posts waiting."
+    lines = ["Your scheduled posts:"]
+    for job in jobs:
+        assert job.scheduled_for is not None
+        what = (job.text or "")[:60] if job.kind == "text" else "a message"
+        when = local_time(job.scheduled_for, job.progress.get("tz"))
+        lines.append(f"• #{job.id} {when} to *{job.route_name}*: {what}")
+    return "\n".join(lines)
+
+
 class Replies:
     """Sends the bridge's answers through the Slack gateway."""
 
@@ -39,10 +69,17 @@ class Replies:
         """The thread the answer belongs in (none for a text command)."""
         return job.thread_ts or job.message_ts
 
+    def live_response_url(self, job: Job) -> str | None:
+        """The command's response_url while it works (it expires after 30 minutes)."""
+        return None if job.scheduled_for else job.response_url
+
     def success(self, job: Job, url: str) -> None:
         """Link in the thread plus a ✅ on the message; in the channel for text commands."""
-        if job.kind == "text" and job.response_url:
-            self.slack.respond(job.response_url, shared_text(job, url), in_channel=True)
+        if job.kind == "text":
+            if response_url := self.live_response_url(job):
+                self.slack.respond(response_url, shared_text(job, url), in_channel=True)
+            else:
+                self.slack.reply(job.channel_id, shared_text(job, url))
             return
         self.slack.reply(job.channel_id, shared_text(job, url), self.thread_of(job))
         if job.message_ts:
@@ -51,10 +88,18 @@ class Replies:
     def failure(self, job: Job, reason: str) -> None:
         """Tell the person who triggered the job why it failed."""
         text = failed_text(job, reason)
+        if response_url := self.live_response_url(job):
+            self.slack.respond(response_url, text)
+        else:
+            self.slack.ephemeral(job.channel_id, job.requested_by, text, self.thread_of(job))
+
+    def scheduled(self, job: Job, when: datetime, tz_name: str | None) -> None:
+        """Confirm a scheduled post to its author."""
+        text = scheduled_text(job, when, tz_name)
         if job.response_url:
             self.slack.respond(job.response_url, text)
         else:
-            self.slack.ephemeral(job.channel_id, job.requested_by, text, self.thread_of(job))
+            self.slack.ephemeral(job.channel_id, job.requested_by, text)
 
     def existing(self, job: Job, user: str) -> None:
         """Tell a later reactor where the post already is."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from types import FrameType
 
+from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bridge.app import Bridge
@@ -38,24 +40,36 @@ def bound_port(server: BaseWSGIServer) -> int:
     return int(sock.getsockname()[1])
 
 
+def run_until(server: BaseWSGIServer, stop: threading.Event, tick: float = 0.2) -> None:
+    """Serve until ``stop`` is set, then close the server from this same thread."""
+    try:
+        while not stop.is_set():
+            # waitress keeps its socket map in _map (not in its type stubs)
+            wasyncore.loop(timeout=tick, map=server._map, count=1)  # type: ignore[attr-defined]
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown()
+
+
 def serve_forever(bridge: Bridge, host: str, port: int) -> None:
     """Run the worker and the server until SIGTERM or Ctrl-C; then stop cleanly."""
     server = make_server(bridge, host, port)
-    stopping = threading.Event()
+    stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        if not stopping.is_set():
-            stopping.set()
+        if not stop.is_set():
             log.info("bridge.stopping", extra={"signal": signal.Signals(signum).name})
-            raise SystemExit(0)
+            stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     bridge.start_worker()
     log.info("bridge.listening", extra={"host": host, "port": bound_port(server)})
     try:
-        server.run()
+        run_until(server, stop)
     finally:
-        server.close()
-        bridge.stop()
-        log.info("bridge.stopped")
+        finished = bridge.stop(timeout=bridge.settings.BRIDGE_SHUTDOWN_SECONDS)
+        log.info("bridge.stopped", extra={"clean": finished})
+        if not finished:  # jobs still running keep their lease; another process resumes them
+            logging.shutdown()
+            os._exit(0)

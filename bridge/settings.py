@@ -41,6 +41,10 @@ HOW_TO_FIX: dict[str, str] = {
     "BRIDGE_POLL_SECONDS": "a number of seconds greater than 0",
     "BRIDGE_WORKERS": "a whole number from 1 to 32",
     "BRIDGE_MAX_ATTEMPTS": "a whole number of at least 1",
+    "BRIDGE_MAX_AGE_HOURS": "a number of hours greater than 0",
+    "BRIDGE_LEASE_SECONDS": "a number of seconds greater than 0",
+    "BRIDGE_SHUTDOWN_SECONDS": "a number of seconds (0 or more)",
+    "AMITY_RATE_LIMIT": "the number of Amity requests allowed per 5 seconds (default 100)",
     "PORT": "a TCP port number",
 }
 
@@ -62,6 +66,10 @@ class Settings(BaseSettings):
     BRIDGE_POLL_SECONDS: float = Field(default=1.0, gt=0)
     BRIDGE_WORKERS: int = Field(default=4, ge=1, le=32)
     BRIDGE_MAX_ATTEMPTS: int = Field(default=8, ge=1)
+    BRIDGE_MAX_AGE_HOURS: float = Field(default=24.0, gt=0)
+    BRIDGE_LEASE_SECONDS: float = Field(default=120.0, gt=0)
+    BRIDGE_SHUTDOWN_SECONDS: float = Field(default=25.0, ge=0)
+    AMITY_RATE_LIMIT: int = Field(default=100, ge=1)
     PORT: int = Field(default=3000, ge=0, le=65535)
 
     @field_validator("SLACK_BOT_TOKEN")

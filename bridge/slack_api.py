@@ -51,9 +51,10 @@ SLACK_HOSTS = ("slack.com", "hooks.slack.com")
 class SlackError(Exception):
     """A Slack Web API call failed."""
 
-    def __init__(self, message: str, error: str = "") -> None:
+    def __init__(self, message: str, error: str = "", retry_after: float | None = None) -> None:
         super().__init__(message)
         self.error = error
+        self.retry_after = retry_after
 
 
 class SlackRetryable(SlackError):
@@ -69,9 +70,21 @@ def to_slack_error(method: str, error: SlackClientError) -> SlackError:
     if isinstance(error, SlackApiError):
         code = str(error.response.get("error", "") or "")
         if code in RETRYABLE or error.response.status_code >= 500:
-            return SlackRetryable(f"Slack {method} failed: {code or 'server error'}", code)
+            wait = _retry_after(error.response.headers)
+            return SlackRetryable(f"Slack {method} failed: {code or 'server error'}", code, wait)
         return SlackRejected(ADVICE.get(code, f"Slack {method} failed: {code}"), code)
     return SlackRetryable(f"Slack could not be reached for {method}: {type(error).__name__}")
+
+
+def _retry_after(headers: Any) -> float | None:
+    for name, value in dict(headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def make_web_client(token: str, base_url: str) -> WebClient:
@@ -139,6 +152,14 @@ class SlackGateway:
                 name = self._remember(f"user:{user_id}", str(name or user_id))
             names[user_id] = name
         return names
+
+    def user_tz(self, user_id: str) -> str | None:
+        """The person's time zone name from ``users.info`` (None if unknown)."""
+        try:
+            tz = self._call("users.info", user=user_id).get("user", {}).get("tz")
+        except SlackRejected:
+            return None
+        return str(tz) if tz else None
 
     def channel_names(self, channel_ids: Iterable[str]) -> dict[str, str]:
         """Channel names by ID; channels the bridge cannot see are left out."""

@@ -1,10 +1,10 @@
 """The worker: claims due jobs and runs their steps, saving each step's result.
 
-Steps of a job: fetch the message (saved, so a retry does not fetch again), translate
-it, create the post with its deterministic ``postId`` (an "already exists" answer means
-an earlier attempt created it), reply in Slack. Retryable failures go back to the
-outbox with capped exponential backoff and jitter; the others end the job and the
-person who triggered it is told why.
+Steps of a job: resolve a scheduled post's time (then wait for it), fetch the message
+(saved, so a retry does not fetch again), translate it, create the post with its
+deterministic ``postId`` (an "already exists" answer means an earlier attempt created
+it), reply in Slack. Retryable failures go back to the outbox with capped exponential
+backoff and jitter; the others end the job and the person who triggered it is told why.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,15 +35,25 @@ from bridge.translate import (
     to_create_post,
     to_draft,
 )
+from bridge.when import WhenError, parse_when, resolve, zone
 
 log = logging.getLogger("bridge.worker")
-LEASE = timedelta(minutes=5)
 
 
 def backoff(attempt: int, *, base: float = 2.0, cap: float = 600.0, jitter: float = 0.5) -> float:
     """Seconds to wait before attempt ``attempt + 1``: capped exponential, jittered down."""
     delay = min(cap, base * 2.0 ** max(0, attempt - 1))
     return delay * (1 - jitter * random.random())  # noqa: S311 (jitter, not cryptography)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How hard the worker tries."""
+
+    workers: int = 4
+    max_attempts: int = 8
+    max_age: timedelta = timedelta(hours=24)
+    lease: timedelta = timedelta(minutes=2)
 
 
 class Skip(Exception):
@@ -58,9 +70,7 @@ class Worker:
         amity: AmityClient,
         routes: RoutesConfig,
         post_url: Callable[[str, str], str],
-        *,
-        workers: int = 4,
-        max_attempts: int = 8,
+        policy: Policy = Policy(),
     ) -> None:
         self.outbox = outbox
         self.slack = slack
@@ -68,14 +78,17 @@ class Worker:
         self.routes = routes
         self.post_url = post_url
         self.replies = Replies(slack)
-        self.workers = workers
-        self.max_attempts = max_attempts
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bridge-job")
+        self.policy = policy
+        self.stopping = threading.Event()
+        self.pool = ThreadPoolExecutor(max_workers=policy.workers, thread_name_prefix="bridge-job")
 
     def run_due(self) -> int:
-        """Claim and run due jobs until none are left; returns how many ran."""
+        """Claim and run due jobs until none are left or the worker stops."""
         total = 0
-        while jobs := self.outbox.claim(self.workers, LEASE):
+        while not self.stopping.is_set():
+            jobs = self.outbox.claim(self.policy.workers, self.policy.lease)
+            if not jobs:
+                break
             list(self.pool.map(self.run, jobs))
             total += len(jobs)
         return total
@@ -87,37 +100,31 @@ class Worker:
         except Skip as why:
             self.outbox.finish(job.id, JobState.cancelled, error=str(why))
             log.info("bridge.job_skipped", extra={"job_id": job.id, "reason": str(why)})
-        except (TranslationError, AmityRejected, SlackRejected) as error:
-            reason = error.advice if isinstance(error, AmityRejected) else str(error)
-            self._fail(job, reason)
+        except (TranslationError, AmityRejected, SlackRejected, WhenError) as error:
+            self._fail(job, error.advice if isinstance(error, AmityRejected) else str(error))
         except (AmityRetryable, SlackRetryable) as error:
-            self._retry(job, str(error))
+            self._retry(job, str(error), getattr(error, "retry_after", None))
         except Exception as error:  # a bug: keep the job, log the traceback, retry later
             log.exception("bridge.job_crashed", extra={"job_id": job.id})
-            self._retry(job, f"internal error: {type(error).__name__}")
+            self._retry(job, f"internal error: {type(error).__name__}", None)
+
+    def _save(self, job: Job, progress: dict[str, Any]) -> None:
+        self.outbox.save_progress(job.id, progress, self.policy.lease)
 
     def _steps(self, job: Job) -> None:
         progress = dict(job.progress)
+        if job.when and job.scheduled_for is None:
+            self._schedule(job, progress)
+            return
         message = self._message(job, progress)
         if message is not None:
             job = dataclasses.replace(job, thread_ts=message.thread_ts or message.ts)
         url = self.post_url(job.post_id, job.community_id)
         if not progress.get("post_created"):
-            body = to_create_post(
-                self._draft(job, message),
-                community_id=job.community_id,
-                post_id=job.post_id,
-                created_at=self._created_at(job, message),
-                metadata=self._metadata(job, message),
-            )
-            try:
-                self.amity.create_post(body)
-            except AmityAlreadyExists:
-                log.info("bridge.post_existed", extra={"job_id": job.id, "post_id": job.post_id})
+            self._create_post(job, message)
             progress["post_created"] = True
-            self.outbox.save_progress(job.id, progress)
+            self._save(job, progress)
             self.outbox.set_post_url(job.id, url)
-            log.info("bridge.post_created", extra={"job_id": job.id, "post_id": job.post_id})
         if not progress.get("reply_sent"):
             try:
                 self.replies.success(job, url)
@@ -126,8 +133,32 @@ class Worker:
                 self.outbox.finish(job.id, JobState.done, error=f"reply not sent: {error}")
                 return
             progress["reply_sent"] = True
-            self.outbox.save_progress(job.id, progress)
+            self._save(job, progress)
         self.outbox.finish(job.id, JobState.done)
+        log.info("bridge.job_done", extra={"job_id": job.id, "post_id": job.post_id})
+
+    def _schedule(self, job: Job, progress: dict[str, Any]) -> None:
+        when, _ = parse_when(job.when or "")
+        tz_name = self.slack.user_tz(job.requested_by)
+        run_at = resolve(when, self.outbox.clock(), zone(tz_name))
+        progress["tz"] = tz_name
+        self.outbox.schedule(job.id, run_at, progress)
+        self.replies.scheduled(job, run_at, tz_name)
+        log.info("bridge.job_scheduled", extra={"job_id": job.id, "run_at": run_at.isoformat()})
+
+    def _create_post(self, job: Job, message: SlackMessage | None) -> None:
+        body = to_create_post(
+            self._draft(job, message),
+            community_id=job.community_id,
+            post_id=job.post_id,
+            created_at=self._created_at(job, message),
+            metadata=self._metadata(job, message),
+        )
+        try:
+            self.amity.create_post(body)
+        except AmityAlreadyExists:
+            log.info("bridge.post_existed", extra={"job_id": job.id, "post_id": job.post_id})
+        log.info("bridge.post_created", extra={"job_id": job.id, "post_id": job.post_id})
 
     def _message(self, job: Job, progress: dict[str, Any]) -> SlackMessage | None:
         if job.kind != "message" or job.message_ts is None:
@@ -137,7 +168,7 @@ class Worker:
         else:
             message = self.slack.fetch_message(job.channel_id, job.message_ts, job.thread_ts)
             progress["message"] = message.model_dump(mode="json", exclude_none=True)
-            self.outbox.save_progress(job.id, progress)
+            self._save(job, progress)
         if message.is_from_bot():
             raise Skip("bot messages are not cross-posted")
         return message
@@ -154,29 +185,32 @@ class Worker:
         return text_to_draft(job.text or "", names, self.routes.users)
 
     def _created_at(self, job: Job, message: SlackMessage | None) -> datetime:
+        if job.scheduled_for is not None:
+            return job.scheduled_for.replace(tzinfo=UTC)
         if message is not None:
             return datetime.fromtimestamp(float(message.ts), UTC)
-        created = job.created_at or datetime.now(UTC)
-        return created.replace(tzinfo=UTC)
+        return (job.created_at or self.outbox.clock()).replace(tzinfo=UTC)
 
     def _metadata(self, job: Job, message: SlackMessage | None) -> dict[str, Any]:
-        source: dict[str, Any] = {"source": "slack", "team": job.team_id, "channel": job.channel_id}
+        source: dict[str, Any] = {"team": job.team_id, "channel": job.channel_id}
         if message is not None:
             source["ts"] = message.ts
             source["permalink"] = self.slack.permalink(
                 job.channel_id, message.ts, message.thread_ts
             )
-        return {"slack": source}
+        return {"source": "slack", "slack": source}
 
-    def _retry(self, job: Job, error: str) -> None:
-        if job.attempts >= self.max_attempts:
+    def _retry(self, job: Job, error: str, retry_after: float | None) -> None:
+        started = job.scheduled_for or job.created_at or self.outbox.clock()
+        too_old = self.outbox.clock() - started > self.policy.max_age
+        if job.attempts >= self.policy.max_attempts or too_old:
             self._fail(
                 job,
                 f"gave up after {job.attempts} attempts ({error}); "
                 "try again later or ask an admin to check the bridge",
             )
             return
-        delay = timedelta(seconds=backoff(job.attempts))
+        delay = timedelta(seconds=max(backoff(job.attempts), retry_after or 0.0))
         self.outbox.retry_later(job.id, error, delay)
         log.warning(
             "bridge.job_retry_scheduled",
@@ -198,6 +232,7 @@ class Worker:
                 "bridge.failure_reply_failed", extra={"job_id": job.id, "error": str(error)}
             )
 
-    def close(self) -> None:
-        """Let running jobs finish."""
-        self.pool.shutdown(wait=True)
+    def close(self, wait: bool = True) -> None:
+        """Stop claiming; with ``wait``, let running jobs finish."""
+        self.stopping.set()
+        self.pool.shutdown(wait=wait, cancel_futures=True)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.commands import Help, ShareLink, ShareText, parse_command
+from bridge.commands import (
+    Cancel,
+    Help,
+    Invalid,
+    ListScheduled,
+    Schedule,
+    ShareLink,
+    ShareText,
+    parse_command,
+)
 
 
 @pytest.mark.parametrize("text", ["", "  ", "help", "HELP", "--help"])
@@ -45,3 +54,38 @@ def test_text_with_a_link_inside_is_text() -> None:
     """Text that merely contains a link is posted as text."""
     text = "read https://acme.slack.com/archives/C0123ABCD/p1700000000123456 please"
     assert parse_command(text) == ShareText(text)
+
+
+def test_schedule_with_text_and_link() -> None:
+    """schedule <when> <text|link> keeps the phrase and what to post."""
+    request = parse_command("schedule tomorrow 9am Doors open at 10")
+    assert isinstance(request, Schedule)
+    assert request.when.phrase == "tomorrow 9am"
+    assert request.what == ShareText("Doors open at 10")
+    link = parse_command(
+        "schedule in 2h https://acme.slack.com/archives/C0123ABCD/p1700000000123456"
+    )
+    assert isinstance(link, Schedule)
+    assert link.what == ShareLink("C0123ABCD", "1700000000.123456", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("schedule whenever hello", "could not read a time"),
+        ("schedule in 2h", "say what to post"),
+        ("cancel", "say which scheduled post"),
+        ("cancel abc", "say which scheduled post"),
+    ],
+)
+def test_invalid_requests_say_why(text: str, reason: str) -> None:
+    """Unreadable schedule/cancel requests come back with the reason."""
+    request = parse_command(text)
+    assert isinstance(request, Invalid) and reason in request.reason
+
+
+def test_scheduled_and_cancel() -> None:
+    """scheduled lists, cancel takes a job number (with or without #)."""
+    assert parse_command("scheduled") == ListScheduled()
+    assert parse_command("cancel #12") == Cancel(12)
+    assert parse_command("scheduled posts are great") == ShareText("scheduled posts are great")

@@ -104,7 +104,7 @@ class FakeSlack(FakeServer):
         with self._lock:
             self.workspace.add_channel(Channel(id, name, is_member, is_private))
 
-    def add_user(  # noqa: PLR0917 - the positional order is part of the fakes' API
+    def add_user(
         self,
         id: str,
         display_name: str,

@@ -18,7 +18,7 @@ from bridge.fakes.amity import FakeAmity
 from bridge.fakes.slack import FakeSlack
 from bridge.outbox import Clock, utc_now
 from bridge.routes import load_routes
-from bridge.server import bound_port, make_server
+from bridge.server import bound_port, make_server, run_until
 from bridge.settings import Settings
 
 TEAM = "T0FAKE"
@@ -49,9 +49,13 @@ class LocalStack:
     server: BaseWSGIServer
     settings: Settings
     thread: threading.Thread = field(init=False)
+    stopped: threading.Event = field(init=False)
 
     def __post_init__(self) -> None:
-        self.thread = threading.Thread(target=self.server.run, name="bridge-http", daemon=True)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(
+            target=run_until, args=(self.server, self.stopped), name="bridge-http", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -65,7 +69,7 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop the server, the worker and the stand-ins."""
-        self.server.close()
+        self.stopped.set()
         self.thread.join(timeout=10)
         self.bridge.stop()
         self.bridge.outbox.engine.dispose()
