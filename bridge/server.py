@@ -42,13 +42,14 @@ def bound_port(server: BaseWSGIServer) -> int:
 
 def run_until(server: BaseWSGIServer, stop: threading.Event, tick: float = 0.2) -> None:
     """Serve until ``stop`` is set, then close the server from this same thread."""
+    # waitress keeps its socket map in _map (not in its type stubs)
+    sockets = server._map  # type: ignore[attr-defined]
     try:
         while not stop.is_set():
-            # waitress keeps its socket map in _map (not in its type stubs)
-            wasyncore.loop(timeout=tick, map=server._map, count=1)  # type: ignore[attr-defined]
+            wasyncore.loop(timeout=tick, map=sockets, count=1)
     finally:
-        server.close()
         server.task_dispatcher.shutdown()
+        wasyncore.close_all(sockets)  # the listening socket and open keep-alive connections
 
 
 def serve_forever(bridge: Bridge, host: str, port: int) -> None:

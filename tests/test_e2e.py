@@ -252,6 +252,7 @@ def test_blocked_word_is_told_to_the_person(stack: LocalStack, slack: SlackSende
     msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "well darn it"})
     react(slack, msg["ts"])
     wait_for(lambda: job_state(stack, msg["ts"]) is JobState.failed)
+    wait_for(lambda: len(stack.slack.ephemerals) == 1)
     [notice] = stack.slack.ephemerals
     assert notice.user == "U0BOB0001" and notice.thread_ts == msg["ts"]
     assert "blocks" in notice.text and "400308" in notice.text
@@ -263,6 +264,7 @@ def test_too_long_text_is_refused_before_amity(stack: LocalStack, slack: SlackSe
     msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "x" * 20_001})
     react(slack, msg["ts"])
     wait_for(lambda: job_state(stack, msg["ts"]) is JobState.failed)
+    wait_for(lambda: len(stack.slack.ephemerals) == 1)
     [notice] = stack.slack.ephemerals
     assert "20,000" in notice.text or "20000" in notice.text
     assert stack.amity.requests == []
@@ -273,7 +275,7 @@ def test_empty_message_is_refused(stack: LocalStack, slack: SlackSender) -> None
     msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "   "})
     react(slack, msg["ts"])
     wait_for(lambda: job_state(stack, msg["ts"]) is JobState.failed)
-    assert len(stack.slack.ephemerals) == 1
+    wait_for(lambda: len(stack.slack.ephemerals) == 1)
     assert stack.amity.requests == []
 
 
