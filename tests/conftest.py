@@ -10,6 +10,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from bridge.fakes.amity import FakeAmity
+from bridge.fakes.slack import FakeSlack
+from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, seed
 from bridge.outbox import Outbox, make_engine, metadata
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -36,6 +39,15 @@ def postgres_url() -> str:
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DATABASE
 
 
+def reset_postgres(url: str) -> None:
+    """Drop the bridge's tables so the next test starts from an empty database."""
+    engine = make_engine(url)
+    metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file, then PostgreSQL."""
@@ -43,11 +55,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'bridge.db'}"
         return
     url = postgres_url()
-    engine = make_engine(url)
-    metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
+    reset_postgres(url)
     yield url
 
 
@@ -58,3 +66,14 @@ def outbox(database_url: str) -> Iterator[Outbox]:
     box.create_schema()
     yield box
     box.engine.dispose()
+
+
+@pytest.fixture
+def fakes() -> Iterator[tuple[FakeSlack, FakeAmity]]:
+    """A fake Slack and a fake Amity, seeded like the demo's."""
+    slack = FakeSlack(bot_token=BOT_TOKEN).start()
+    amity = FakeAmity(token=AMITY_TOKEN).start()
+    seed(slack, amity)
+    yield slack, amity
+    slack.stop()
+    amity.stop()

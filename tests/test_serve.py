@@ -2,96 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import queue
-import re
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from bridge.fakes.amity import FakeAmity
 from bridge.fakes.server import wait_for
 from bridge.fakes.signed import SlackSender
 from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import (
-    AMITY_TOKEN,
-    BOT_TOKEN,
-    NEWS,
-    POST_URL,
-    ROUTES,
-    SIGNING_SECRET,
-    seed,
-)
-
-
-class Process:
-    """A child process whose stderr lines are collected in the background."""
-
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bridge", "serve", "--host", "127.0.0.1"],
-            env=env,
-            cwd=cwd,
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            text=True,
-        )
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.put(line)
-
-    def wait_line(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
-        """The first stderr line matching ``pattern``."""
-        while True:
-            line = self.lines.get(timeout=timeout)
-            self.seen.append(line)
-            if match := re.search(pattern, line):
-                return match
-
-    def output(self) -> str:
-        """Everything written to stderr (call after the process ended)."""
-        self.reader.join(timeout=10)
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
-        while not self.lines.empty():
-            self.seen.append(self.lines.get())
-        return "".join(self.seen)
-
-
-@pytest.fixture
-def fakes() -> Iterator[tuple[FakeSlack, FakeAmity]]:
-    slack = FakeSlack(bot_token=BOT_TOKEN).start()
-    amity = FakeAmity(token=AMITY_TOKEN).start()
-    seed(slack, amity)
-    yield slack, amity
-    slack.stop()
-    amity.stop()
-
-
-def environment(tmp_path: Path, slack: FakeSlack, amity: FakeAmity) -> dict[str, str]:
-    (tmp_path / "bridge.yml").write_text(ROUTES, encoding="utf-8")
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url + "/api/",
-        "AMITY_API_URL": amity.url,
-        "AMITY_ADMIN_TOKEN": AMITY_TOKEN,
-        "AMITY_POST_URL_TEMPLATE": POST_URL,
-        "PORT": "0",
-    }
+from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, SIGNING_SECRET
+from tests.processes import Process, environment
 
 
 def test_serve_handles_a_reaction_and_stops_on_sigterm(

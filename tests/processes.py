@@ -1,0 +1,72 @@
+"""Running ``python -m bridge serve`` as a child process in tests."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from bridge.fakes.amity import FakeAmity
+from bridge.fakes.slack import FakeSlack
+from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, POST_URL, ROUTES, SIGNING_SECRET
+
+
+class Process:
+    """A child process whose stderr lines are collected in the background."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        """Start ``python -m bridge serve`` on 127.0.0.1 with ``env``."""
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bridge", "serve", "--host", "127.0.0.1"],
+            env=env,
+            cwd=cwd,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put(line)
+
+    def wait_line(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
+        """The first stderr line matching ``pattern``."""
+        while True:
+            line = self.lines.get(timeout=timeout)
+            self.seen.append(line)
+            if match := re.search(pattern, line):
+                return match
+
+    def output(self) -> str:
+        """Everything written to stderr (call after the process ended)."""
+        self.reader.join(timeout=10)
+        assert self.proc.stderr is not None
+        self.proc.stderr.close()
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return "".join(self.seen)
+
+
+def environment(tmp_path: Path, slack: FakeSlack, amity: FakeAmity, **extra: str) -> dict[str, str]:
+    """The environment of a bridge process using the stand-ins (routes file in tmp_path)."""
+    (tmp_path / "bridge.yml").write_text(ROUTES, encoding="utf-8")
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url + "/api/",
+        "AMITY_API_URL": amity.url,
+        "AMITY_ADMIN_TOKEN": AMITY_TOKEN,
+        "AMITY_POST_URL_TEMPLATE": POST_URL,
+        "PORT": "0",
+        "BRIDGE_POLL_SECONDS": "0.2",
+    } | extra
