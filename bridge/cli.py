@@ -1,21 +1,28 @@
-"""Command line: ``python -m bridge serve | demo``."""
+"""Command line: ``python -m bridge serve | demo | migrate | jobs | retry``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
 from bridge import __version__
 from bridge.logs import setup_logging
+from bridge.outbox import Outbox, make_engine
 from bridge.routes import ConfigError, RoutesConfig, load_routes
-from bridge.settings import Settings, describe_errors
+from bridge.settings import Settings, StoreSettings, describe_errors
+
+S = TypeVar("S", bound=BaseSettings)
 
 
-def _settings() -> Settings:
+def _settings(kind: type[S]) -> S:
     try:
-        return Settings()  # values come from the environment
+        return kind()
     except ValidationError as error:
         for line in describe_errors(error):
             print(f"bridge: {line}", file=sys.stderr)
@@ -32,7 +39,7 @@ def _routes(settings: Settings) -> RoutesConfig:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the HTTP server and the worker."""
-    settings = _settings()
+    settings = _settings(Settings)
     routes = _routes(settings)
     from bridge.app import build  # after the settings check: start-up errors come first
     from bridge.server import serve_forever
@@ -48,10 +55,70 @@ def demo(_args: argparse.Namespace) -> int:
     return run_demo()
 
 
+@contextmanager
+def _outbox() -> Iterator[Outbox]:
+    box = Outbox(make_engine(_settings(StoreSettings).DATABASE_URL))
+    try:
+        yield box
+    finally:
+        box.engine.dispose()
+
+
+def migrate(_args: argparse.Namespace) -> int:
+    """Create or upgrade the database schema."""
+    with _outbox() as box:
+        box.create_schema()
+    print("bridge: the database schema is up to date")
+    return 0
+
+
+def jobs(args: argparse.Namespace) -> int:
+    """Print the most recent jobs."""
+    with _outbox() as box:
+        recent = box.recent(args.limit)
+    rows = [("ID", "STATE", "TRIES", "KIND", "ROUTE", "CHANNEL", "UPDATED (UTC)", "LAST ERROR")]
+    for job in recent:
+        updated = f"{job.updated_at:%Y-%m-%d %H:%M:%S}" if job.updated_at else ""
+        error = (job.last_error or "")[:70]
+        rows.append(
+            (
+                str(job.id),
+                job.state.value,
+                str(job.attempts),
+                job.kind,
+                job.route_name,
+                job.channel_id,
+                updated,
+                error,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        )
+    return 0
+
+
+def retry(args: argparse.Namespace) -> int:
+    """Queue a failed job again."""
+    with _outbox() as box:
+        queued = box.retry_now(args.job_id)
+    if queued:
+        print(f"bridge: job {args.job_id} is queued again; a running bridge picks it up")
+        return 0
+    print(
+        f"bridge: job {args.job_id} is not a failed job (see `python -m bridge jobs`)",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser."""
     top = argparse.ArgumentParser(
-        prog="bridge", description="Cross-post Slack messages to an Amity Social Cloud community."
+        prog="bridge",
+        description="Cross-post Slack messages to an Amity Social Cloud community.",
     )
     top.add_argument("--version", action="version", version=f"bridge {__version__}")
     commands = top.add_subparsers(dest="command", required=True)
@@ -60,6 +127,14 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(func=serve)
     show = commands.add_parser("demo", help="run against local Slack and Amity stand-ins")
     show.set_defaults(func=demo)
+    up = commands.add_parser("migrate", help="create or upgrade the database schema")
+    up.set_defaults(func=migrate)
+    table = commands.add_parser("jobs", help="list recent jobs with state and last error")
+    table.add_argument("--limit", type=int, default=30, help="how many (default 30)")
+    table.set_defaults(func=jobs)
+    again = commands.add_parser("retry", help="queue a failed job again")
+    again.add_argument("job_id", type=int, help="the job's ID (from `jobs`)")
+    again.set_defaults(func=retry)
     return top
 
 

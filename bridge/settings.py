@@ -49,10 +49,27 @@ HOW_TO_FIX: dict[str, str] = {
 }
 
 
-class Settings(BaseSettings):
-    """Everything the bridge reads from its environment."""
+class StoreSettings(BaseSettings):
+    """What the store commands (migrate, jobs, retry) need: the database."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    DATABASE_URL: str = "sqlite:///bridge.db"
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if value.startswith("postgres://"):  # Heroku's form; SQLAlchemy wants postgresql://
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite://, postgres:// or postgresql://")
+        return value
+
+
+class Settings(StoreSettings):
+    """Everything the bridge reads from its environment."""
 
     SLACK_BOT_TOKEN: SecretStr
     SLACK_SIGNING_SECRET: SecretStr
@@ -61,7 +78,6 @@ class Settings(BaseSettings):
     AMITY_API_URL: str | None = None
     AMITY_ADMIN_TOKEN: SecretStr
     AMITY_POST_URL_TEMPLATE: str
-    DATABASE_URL: str = "sqlite:///bridge.db"
     BRIDGE_CONFIG: Path = Path("bridge.yml")
     BRIDGE_POLL_SECONDS: float = Field(default=1.0, gt=0)
     BRIDGE_WORKERS: int = Field(default=4, ge=1, le=32)
@@ -104,17 +120,6 @@ class Settings(BaseSettings):
             raise ValueError("has no {postId} placeholder")
         if unknown := fields - {"postId", "communityId"}:
             raise ValueError(f"has unknown placeholders: {', '.join(sorted(unknown))}")
-        return value
-
-    @field_validator("DATABASE_URL")
-    @classmethod
-    def _database(cls, value: str) -> str:
-        if value.startswith("postgres://"):  # Heroku's form; SQLAlchemy wants postgresql://
-            value = "postgresql://" + value.removeprefix("postgres://")
-        if value.startswith("postgresql://"):
-            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
-        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
-            raise ValueError("must start with sqlite://, postgres:// or postgresql://")
         return value
 
     @property
