@@ -14,6 +14,8 @@ relative requests.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +41,9 @@ ADVICE: dict[int, str] = {
     400400: "the community was not found: check the route's community ID in the routes file",
     500000: "the post is too large or invalid for Amity",
 }
+
+
+Observer = Callable[[str, str, float, str | None], None]
 
 
 class AmityError(Exception):
@@ -98,13 +103,25 @@ def to_error(response: httpx.Response) -> AmityError:
 class AmityClient:
     """The few Amity endpoints the bridge uses."""
 
-    def __init__(self, http: httpx.Client, limiter: SlidingWindow | None = None) -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        limiter: SlidingWindow | None = None,
+        observe: Observer | None = None,
+    ) -> None:
         self.http = http
         self.limiter = limiter
+        self.observe = observe
 
     @classmethod
     def create(
-        cls, base_url: str, token: str, *, timeout: float = 20.0, rate_limit: int = 100
+        cls,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 20.0,
+        rate_limit: int = 100,
+        observe: Observer | None = None,
     ) -> AmityClient:
         """A client with its own connection pool, authenticated with the admin token,
         sending at most ``rate_limit`` requests per 5 seconds."""
@@ -113,7 +130,7 @@ class AmityClient:
             headers={"Authorization": f"Bearer {token}", "User-Agent": "bridge"},
             timeout=httpx.Timeout(timeout, connect=5.0),
         )
-        return cls(http, SlidingWindow(rate_limit, 5.0))
+        return cls(http, SlidingWindow(rate_limit, 5.0), observe)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -122,6 +139,20 @@ class AmityClient:
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         if self.limiter is not None:
             self.limiter.acquire()
+        started = time.perf_counter()
+        error: AmityError | None = None
+        try:
+            return self._send(method, path, **kwargs)
+        except AmityError as failed:
+            error = failed
+            raise
+        finally:
+            if self.observe is not None:
+                code = None if error is None else str(error.code or error.status or "network")
+                operation = f"{method} {'/'.join(path.split('/')[:3])}"  # no IDs in labels
+                self.observe("amity", operation, time.perf_counter() - started, code)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.TimeoutException as error:

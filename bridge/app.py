@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity import AmityClient
 from bridge.intake import Intake
+from bridge.metrics import CONTENT_TYPE, Metrics
 from bridge.outbox import Clock, Job, Outbox, make_engine, utc_now
 from bridge.replies import Replies
 from bridge.routes import RoutesConfig
@@ -49,6 +51,7 @@ class Bridge:
     worker: Worker
     scheduler: BackgroundScheduler
     notices: ThreadPoolExecutor
+    metrics: Metrics
     _running: threading.Lock = field(default_factory=threading.Lock)
 
     def start_worker(self) -> None:
@@ -104,7 +107,7 @@ class Bridge:
         return 200, {"status": "ok", "store": "ok", "worker": self.scheduler.running}
 
     def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """The WSGI application: /healthz here, everything else to Bolt's adapter."""
+        """The WSGI application: /healthz and /metrics here, the rest to Bolt's adapter."""
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             status, body = self.health()
             start_response(
@@ -112,19 +115,28 @@ class Bridge:
                 [("Content-Type", "application/json")],
             )
             return [json.dumps(body).encode()]
-        return SlackRequestHandler(self.bolt)(environ, start_response)
+        if environ.get("PATH_INFO") == "/metrics" and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", CONTENT_TYPE)])
+            return [self.metrics.render()]
+        started = time.perf_counter()
+        try:
+            return SlackRequestHandler(self.bolt)(environ, start_response)
+        finally:
+            self.metrics.ack.observe(time.perf_counter() - started)
 
 
 def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -> Bridge:
     """Wire a bridge; nothing runs until ``start_worker`` and a server are started."""
     outbox = Outbox(make_engine(settings.DATABASE_URL), clock)
     outbox.create_schema()
+    metrics = Metrics(outbox.count_by_state)
     client = make_web_client(settings.SLACK_BOT_TOKEN.get_secret_value(), settings.SLACK_API_URL)
-    slack = SlackGateway(client)
+    slack = SlackGateway(client, observe=metrics.observe_call)
     amity = AmityClient.create(
         settings.amity_base_url,
         settings.AMITY_ADMIN_TOKEN.get_secret_value(),
         rate_limit=settings.AMITY_RATE_LIMIT,
+        observe=metrics.observe_call,
     )
     policy = Policy(
         workers=settings.BRIDGE_WORKERS,
@@ -146,6 +158,7 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         worker,
         BackgroundScheduler(timezone=UTC),
         ThreadPoolExecutor(max_workers=2, thread_name_prefix="bridge-notice"),
+        metrics,
     )
     replies = Replies(slack)
 

@@ -89,6 +89,9 @@ jobs = Table(
 )
 
 
+INSERT_JOB = jobs.insert().returning(jobs.c.id)
+
+
 @dataclass(frozen=True)
 class NewJob:
     """What intake knows when it accepts a trigger."""
@@ -178,16 +181,15 @@ class Outbox:
         values |= {"state": JobState.pending, "attempts": 0, "progress": progress}
         values |= {"next_run_at": run_at or now, "created_at": now, "updated_at": now}
         try:
-            with self._tx() as conn:
-                conn.execute(jobs.insert().values(**values))
+            with self._tx() as conn:  # one compiled statement, values as parameters
+                job_id = conn.execute(INSERT_JOB, values).scalar_one()
         except IntegrityError:
             existing = self.get_by_key(new.key)
             if existing is None:  # deleted between the insert and the read: try once more
                 return self.enqueue(new, run_at)
             return existing, False
-        job = self.get_by_key(new.key)
-        assert job is not None
-        return job, True
+        values["when"] = new.when
+        return Job(id=job_id, **values), True
 
     def get(self, job_id: int) -> Job | None:
         """The job with this id."""

@@ -39,7 +39,7 @@ HOW_TO_FIX: dict[str, str] = {
     "DATABASE_URL": "a SQLAlchemy URL: sqlite:///bridge.db or postgresql://user:pass@host/db",
     "BRIDGE_CONFIG": "the path of the routes file (YAML), default bridge.yml",
     "BRIDGE_POLL_SECONDS": "a number of seconds greater than 0",
-    "BRIDGE_WORKERS": "a whole number from 1 to 32",
+    "BRIDGE_WORKERS": "a whole number from 1 to 64",
     "BRIDGE_MAX_ATTEMPTS": "a whole number of at least 1",
     "BRIDGE_MAX_AGE_HOURS": "a number of hours greater than 0",
     "BRIDGE_LEASE_SECONDS": "a number of seconds greater than 0",
@@ -80,7 +80,7 @@ class Settings(StoreSettings):
     AMITY_POST_URL_TEMPLATE: str
     BRIDGE_CONFIG: Path = Path("bridge.yml")
     BRIDGE_POLL_SECONDS: float = Field(default=1.0, gt=0)
-    BRIDGE_WORKERS: int = Field(default=4, ge=1, le=32)
+    BRIDGE_WORKERS: int = Field(default=4, ge=1, le=64)
     BRIDGE_MAX_ATTEMPTS: int = Field(default=8, ge=1)
     BRIDGE_MAX_AGE_HOURS: float = Field(default=24.0, gt=0)
     BRIDGE_LEASE_SECONDS: float = Field(default=120.0, gt=0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -98,8 +98,15 @@ def make_web_client(token: str, base_url: str) -> WebClient:
 class SlackGateway:
     """The worker's view of Slack, with small caches for names."""
 
-    def __init__(self, client: WebClient, *, name_ttl: float = 3600.0) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        name_ttl: float = 3600.0,
+        observe: Callable[[str, str, float, str | None], None] | None = None,
+    ) -> None:
         self.client = client
+        self.observe = observe
         self.name_ttl = name_ttl
         self._names: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
@@ -108,10 +115,17 @@ class SlackGateway:
         self._reply_hosts = {*SLACK_HOSTS, api.hostname or "slack.com"}
 
     def _call(self, method: str, **params: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        code: str | None = None
         try:
             response = self.client.api_call(method, params=params)
         except SlackClientError as error:
-            raise to_slack_error(method, error) from error
+            failure = to_slack_error(method, error)
+            code = failure.error or type(error).__name__
+            raise failure from error
+        finally:
+            if self.observe is not None:
+                self.observe("slack", method, time.perf_counter() - started, code)
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def fetch_message(self, channel: str, ts: str, thread_ts: str | None = None) -> SlackMessage:

@@ -367,3 +367,35 @@ def test_message_shortcut_unrouted(stack: LocalStack, slack: SlackSender) -> Non
     assert "not connected to a community" in body["text"]
     assert body["response_type"] == "ephemeral"
     assert stack.bridge.outbox.recent() == []
+
+
+def test_metrics_parse_and_count(stack: LocalStack, slack: SlackSender) -> None:
+    """/metrics is Prometheus text: acks, jobs by state, Amity and Slack calls."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "measured"})
+    react(slack, msg["ts"])
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    text = httpx.get(stack.url + "/metrics").text
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+    }
+    assert samples[("bridge_ack_seconds_count", ())] == 1
+    assert samples[("bridge_jobs", (("state", "done"),))] == 1
+    amity = (
+        "bridge_call_seconds_count",
+        (("operation", "POST api/v4/posts"), ("service", "amity")),
+    )
+    assert samples[amity] == 1
+    assert (
+        samples[
+            (
+                "bridge_call_seconds_count",
+                (("operation", "conversations.history"), ("service", "slack")),
+            )
+        ]
+        == 1
+    )
