@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -43,6 +43,8 @@ ADVICE: dict[int, str] = {
 }
 
 
+UPLOAD_PATHS = {"image": "api/v4/images", "video": "api/v4/videos", "file": "api/v4/files"}
+UPLOAD_TIMEOUT = 600.0  # seconds between bytes on an upload; large videos take a while
 Observer = Callable[[str, str, float, str | None], None]
 
 
@@ -175,6 +177,24 @@ class AmityClient:
             return CreatedPost(post_id=str(post["postId"]), target_id=str(post.get("targetId")))
         except (KeyError, IndexError, TypeError) as error:
             raise AmityRetryable("Amity's answer had no created post in it") from error
+
+    def upload(self, kind: str, stream: IO[bytes], filename: str, mimetype: str) -> str:
+        """Upload a file (streamed from ``stream``) as ``image``, ``video`` or ``file``;
+        returns its ``fileId``."""
+        data = {"preferredFilename": filename}
+        if kind == "video":
+            data["feedType"] = "post"
+        answer = self._request(
+            "POST",
+            UPLOAD_PATHS[kind],
+            data=data,
+            files={"files": (filename, stream, mimetype)},
+            timeout=httpx.Timeout(UPLOAD_TIMEOUT, connect=5.0),
+        )
+        try:
+            return str(answer[0]["fileId"])
+        except (KeyError, IndexError, TypeError) as error:
+            raise AmityRetryable("Amity's upload answer had no fileId in it") from error
 
     def get_post(self, post_id: str) -> dict[str, Any] | None:
         """``GET /api/v3/posts/{postId}``, or None when it does not exist."""

@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity import AmityClient
+from bridge.attach import Attacher
+from bridge.files import Downloader
 from bridge.intake import Intake
 from bridge.metrics import CONTENT_TYPE, Metrics
 from bridge.outbox import Clock, Job, Outbox, make_engine, utc_now
@@ -95,6 +98,7 @@ class Bridge:
         self.notices.shutdown(wait=finished)
         if finished:
             self.worker.amity.close()
+            self.worker.attacher.downloader.close()
         return finished
 
     def health(self) -> tuple[int, dict[str, Any]]:
@@ -144,7 +148,15 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         max_age=timedelta(hours=settings.BRIDGE_MAX_AGE_HOURS),
         lease=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS),
     )
-    worker = Worker(outbox, slack, amity, routes, settings.post_url, policy)
+    downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False)
+    attacher = Attacher(
+        slack,
+        amity,
+        Downloader(downloads, settings.SLACK_BOT_TOKEN.get_secret_value(), settings.SLACK_API_URL),
+        max_bytes=int(settings.BRIDGE_MAX_FILE_MB * 1_000_000),
+        parallel=settings.BRIDGE_UPLOAD_CONCURRENCY,
+    )
+    worker = Worker(outbox, slack, amity, routes, settings.post_url, attacher, policy)
     bolt = App(
         client=client,
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),

@@ -8,6 +8,7 @@ Success goes to the thread of the shared message (or the channel, for ``/crosspo
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from bridge.outbox import Job
 from bridge.slack_api import SlackGateway
@@ -19,6 +20,16 @@ DONE_REACTION = "white_check_mark"
 def shared_text(job: Job, url: str) -> str:
     """The thread reply with the post's link."""
     return f"Shared to *{job.route_name}* by <@{job.requested_by}>: {url}"
+
+
+def files_text(progress: dict[str, Any]) -> str:
+    """What was attached and what was not, with reasons (empty without files)."""
+    lines = []
+    if attached := progress.get("attached"):
+        lines.append("Attached: " + ", ".join(attached))
+    for skip in progress.get("skipped", []):
+        lines.append(f"Not attached: {skip['name']} ({skip['reason']})")
+    return "".join("\n" + line for line in lines)
 
 
 def failed_text(job: Job, reason: str) -> str:
@@ -73,7 +84,7 @@ class Replies:
         """The command's response_url while it works (it expires after 30 minutes)."""
         return None if job.scheduled_for else job.response_url
 
-    def success(self, job: Job, url: str) -> None:
+    def success(self, job: Job, url: str, progress: dict[str, Any] | None = None) -> None:
         """Link in the thread plus a ✅ on the message; in the channel for text commands."""
         if job.kind == "text":
             if response_url := self.live_response_url(job):
@@ -81,7 +92,8 @@ class Replies:
             else:
                 self.slack.reply(job.channel_id, shared_text(job, url))
             return
-        self.slack.reply(job.channel_id, shared_text(job, url), self.thread_of(job))
+        text = shared_text(job, url) + files_text(progress or {})
+        self.slack.reply(job.channel_id, text, self.thread_of(job))
         if job.message_ts:
             self.slack.react(job.channel_id, job.message_ts, DONE_REACTION)
 

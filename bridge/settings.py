@@ -44,6 +44,8 @@ HOW_TO_FIX: dict[str, str] = {
     "BRIDGE_MAX_AGE_HOURS": "a number of hours greater than 0",
     "BRIDGE_LEASE_SECONDS": "a number of seconds greater than 0",
     "BRIDGE_SHUTDOWN_SECONDS": "a number of seconds (0 or more)",
+    "BRIDGE_MAX_FILE_MB": "the largest file to copy, in MB (default 100)",
+    "BRIDGE_UPLOAD_CONCURRENCY": "how many files of one message upload at once, 1 to 10",
     "AMITY_RATE_LIMIT": "the number of Amity requests allowed per 5 seconds (default 100)",
     "PORT": "a TCP port number",
 }
@@ -86,6 +88,8 @@ class Settings(StoreSettings):
     BRIDGE_LEASE_SECONDS: float = Field(default=120.0, gt=0)
     BRIDGE_SHUTDOWN_SECONDS: float = Field(default=25.0, ge=0)
     AMITY_RATE_LIMIT: int = Field(default=100, ge=1)
+    BRIDGE_MAX_FILE_MB: float = Field(default=100.0, gt=0)
+    BRIDGE_UPLOAD_CONCURRENCY: int = Field(default=3, ge=1, le=10)
     PORT: int = Field(default=3000, ge=0, le=65535)
 
     @field_validator("SLACK_BOT_TOKEN")

@@ -26,7 +26,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
-from bridge.message import SlackMessage
+from bridge.message import SlackFile, SlackMessage
 
 RETRYABLE = {
     "ratelimited",
@@ -166,6 +166,10 @@ class SlackGateway:
                 name = self._remember(f"user:{user_id}", str(name or user_id))
             names[user_id] = name
         return names
+
+    def file_info(self, file_id: str) -> SlackFile:
+        """A file's full metadata (``files.info``), for files marked check_file_info."""
+        return SlackFile.model_validate(self._call("files.info", file=file_id).get("file", {}))
 
     def user_tz(self, user_id: str) -> str | None:
         """The person's time zone name from ``users.info`` (None if unknown)."""

@@ -20,8 +20,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bridge.amity import AmityAlreadyExists, AmityClient, AmityRejected, AmityRetryable
+from bridge.attach import Attacher
 from bridge.message import SlackMessage
 from bridge.outbox import Job, JobState, Outbox
+from bridge.post import Attachment
 from bridge.replies import Replies
 from bridge.routes import RoutesConfig
 from bridge.slack_api import SlackGateway, SlackRejected, SlackRetryable
@@ -70,6 +72,7 @@ class Worker:
         amity: AmityClient,
         routes: RoutesConfig,
         post_url: Callable[[str, str], str],
+        attacher: Attacher,
         policy: Policy = Policy(),
     ) -> None:
         self.outbox = outbox
@@ -78,6 +81,7 @@ class Worker:
         self.routes = routes
         self.post_url = post_url
         self.replies = Replies(slack)
+        self.attacher = attacher
         self.policy = policy
         self.stopping = threading.Event()
         self.pool = ThreadPoolExecutor(max_workers=policy.workers, thread_name_prefix="bridge-job")
@@ -121,13 +125,13 @@ class Worker:
             job = dataclasses.replace(job, thread_ts=message.thread_ts or message.ts)
         url = self.post_url(job.post_id, job.community_id)
         if not progress.get("post_created"):
-            self._create_post(job, message)
+            self._create_post(job, message, progress)
             progress["post_created"] = True
             self._save(job, progress)
             self.outbox.set_post_url(job.id, url)
         if not progress.get("reply_sent"):
             try:
-                self.replies.success(job, url)
+                self.replies.success(job, url, progress)
             except SlackRejected as error:  # the post exists: the job is done all the same
                 log.warning("bridge.reply_failed", extra={"job_id": job.id, "error": str(error)})
                 self.outbox.finish(job.id, JobState.done, error=f"reply not sent: {error}")
@@ -146,13 +150,34 @@ class Worker:
         self.replies.scheduled(job, run_at, tz_name)
         log.info("bridge.job_scheduled", extra={"job_id": job.id, "run_at": run_at.isoformat()})
 
-    def _create_post(self, job: Job, message: SlackMessage | None) -> None:
+    def _create_post(
+        self, job: Job, message: SlackMessage | None, progress: dict[str, Any]
+    ) -> None:
+        draft = self._draft(job, message)
+        attachments: list[Attachment] = []
+        if message is not None and message.files:
+
+            def save(update: dict[str, Any]) -> None:
+                progress.update(update)
+                self._save(job, progress)
+
+            attachments, skipped = self.attacher.attach(message, progress, save)
+            progress["attached"] = [
+                f.name or f.id for f in message.files if f.id in progress.get("uploads", {})
+            ]
+            progress["skipped"] = [{"name": s.name, "reason": s.reason} for s in skipped]
+            if not draft.text.strip() and not attachments:
+                reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped)
+                raise TranslationError(
+                    f"the message has no text and no file could be attached ({reasons})"
+                )
         body = to_create_post(
-            self._draft(job, message),
+            draft,
             community_id=job.community_id,
             post_id=job.post_id,
             created_at=self._created_at(job, message),
             metadata=self._metadata(job, message),
+            attachments=attachments,
         )
         try:
             self.amity.create_post(body)
