@@ -1,0 +1,158 @@
+"""Which files go to Amity, and downloading them safely (httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+import pytest
+
+from bridge.files import Downloader, is_slack_origin, needs_info, plan, to_kind
+from bridge.message import SlackFile
+from bridge.slack_api import SlackRejected, SlackRetryable
+
+MB = 1_000_000
+
+
+def f(name: str, mimetype: str = "image/png", size: int = 1000, **extra: object) -> SlackFile:
+    return SlackFile.model_validate(
+        {
+            "id": "F" + name.upper().replace(".", ""),
+            "name": name,
+            "mimetype": mimetype,
+            "size": size,
+            "mode": "hosted",
+            "url_private_download": f"https://files.slack.com/{name}",
+            **extra,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("mimetype", "filetype", "kind"),
+    [
+        ("image/png", "png", "image"),
+        ("image/jpeg", "jpg", "image"),
+        ("image/gif", "gif", "file"),
+        ("video/mp4", "mp4", "video"),
+        ("video/quicktime", "mov", "video"),
+        ("application/pdf", "pdf", "file"),
+        ("text/plain", "text", "file"),
+    ],
+)
+def test_kinds(mimetype: str, filetype: str, kind: str) -> None:
+    """Images, videos, files; a GIF goes as a file since Amity refuses GIF images."""
+    assert to_kind(f("x", mimetype, filetype=filetype)) == kind
+
+
+def test_plan_skips_with_reasons() -> None:
+    """Deleted, external and too-large files are skipped, each with a reason."""
+    files = [
+        f("ok.png"),
+        f("gone.png", mode="tombstone"),
+        f("doc", "application/pdf", mode="external"),
+        f("big.mov", "video/quicktime", size=150 * MB),
+    ]
+    going, skipped = plan(files, 100 * MB)
+    assert [p.file.name for p in going] == ["ok.png"]
+    assert [(s.name, s.reason.split(" (")[0].split(":")[0]) for s in skipped] == [
+        ("gone.png", "deleted in Slack"),
+        ("doc", "an external file (Google Drive and the like)"),
+        ("big.mov", "too large"),
+    ]
+    assert "150 MB; the limit is 100 MB" in skipped[2].reason
+
+
+def test_plan_takes_the_first_ten() -> None:
+    """Eleven files: the first ten go, the eleventh is listed."""
+    going, skipped = plan([f(f"p{n}.png") for n in range(11)], 100 * MB)
+    assert len(going) == 10 and [s.name for s in skipped] == ["p10.png"]
+    assert "at most 10" in skipped[0].reason
+
+
+def test_needs_info() -> None:
+    """check_file_info or no download URL means files.info first; tombstones never."""
+    assert needs_info(f("a.png", file_access="check_file_info"))
+    assert needs_info(SlackFile(id="F1", name="a.png"))
+    assert not needs_info(f("a.png"))
+    assert not needs_info(SlackFile(id="F1", mode="tombstone"))
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://files.slack.com/f", True),
+        ("https://slack.com/f", True),
+        ("http://files.slack.com/f", False),
+        ("https://evil-slack.com/f", False),
+        ("https://slack.com.evil.io/f", False),
+        ("http://127.0.0.1:8000/files", True),
+        ("http://127.0.0.1:9000/files", False),
+    ],
+)
+def test_token_only_for_slack_origins(url: str, allowed: bool) -> None:
+    """Slack's HTTPS hosts and SLACK_API_URL's exact origin (host and port) only."""
+    assert is_slack_origin(url, "http://127.0.0.1:8000/api/") is allowed
+
+
+def downloader(handler: httpx.MockTransport) -> Downloader:
+    return Downloader(httpx.Client(transport=handler), "xoxb-secret", "https://slack.com/api/")
+
+
+def test_redirect_to_foreign_host_drops_the_token() -> None:
+    """Slack's redirect is followed by hand; the CDN never sees the token."""
+    seen: dict[str, str | None] = {}
+    body = b"\x89PNG" + b"x" * 5000
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen[request.url.host] = request.headers.get("authorization")
+        if request.url.host == "files.slack.com":
+            return httpx.Response(302, headers={"location": "https://cdn.example.net/a.png"})
+        return httpx.Response(200, content=body, headers={"content-type": "image/png"})
+
+    with downloader(httpx.MockTransport(handle)).fetch(f("a.png", size=len(body)), MB) as out:
+        assert hashlib.sha256(out.read()).digest() == hashlib.sha256(body).digest()
+    assert seen == {"files.slack.com": "Bearer xoxb-secret", "cdn.example.net": None}
+
+
+@pytest.mark.parametrize(
+    ("response", "error", "words"),
+    [
+        (
+            httpx.Response(
+                200,
+                text="<!DOCTYPE html><html>Sign in</html>",
+                headers={"content-type": "text/html"},
+            ),
+            SlackRejected,
+            "files:read",
+        ),
+        (
+            httpx.Response(
+                200,
+                content=b"<html><body>Sign in",
+                headers={"content-type": "application/octet-stream"},
+            ),
+            SlackRejected,
+            "files:read",
+        ),
+        (httpx.Response(404), SlackRejected, "not found"),
+        (httpx.Response(503), SlackRetryable, "503"),
+        (
+            httpx.Response(200, content=b"x" * 10, headers={"content-type": "image/png"}),
+            SlackRetryable,
+            "stopped at 10 of 1000 bytes",
+        ),
+    ],
+)
+def test_refused_downloads(response: httpx.Response, error: type[Exception], words: str) -> None:
+    """Login pages, missing files, server errors and cut-off files never reach Amity."""
+    with pytest.raises(error, match=words):
+        downloader(httpx.MockTransport(lambda _r: response)).fetch(f("a.png"), MB)
+
+
+def test_download_larger_than_its_limit() -> None:
+    """A file growing past the limit while streaming is refused."""
+    big = httpx.Response(200, content=b"y" * 3000, headers={"content-type": "image/png"})
+    with pytest.raises(SlackRejected, match="larger than"):
+        downloader(httpx.MockTransport(lambda _r: big)).fetch(f("a.png", size=None), 2000)
