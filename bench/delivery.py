@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> dict[str, float | int | str]:
         if args.database_url:
             env["DATABASE_URL"] = args.database_url
         process = Process(env, Path(tmp))
-        port = process.wait_line(r"bridge\.listening .*port=(\d+)").group(1)
+        port = process.port()
         url = f"http://127.0.0.1:{port}/slack/events"
         payloads = bodies(slack, args.requests)
         latencies: list[float] = []

@@ -196,6 +196,17 @@ class AmityClient:
         except (KeyError, IndexError, TypeError) as error:
             raise AmityRetryable("Amity's upload answer had no fileId in it") from error
 
+    def get_community(self, community_id: str) -> dict[str, Any] | None:
+        """``GET /api/v3/communities/{communityId}``, or None when it does not exist."""
+        try:
+            answer = self._request("GET", f"api/v3/communities/{community_id}")
+        except AmityRejected as error:
+            if error.status == 404 or error.code == 400400:
+                return None
+            raise
+        found = answer.get("communities") if isinstance(answer, dict) else None
+        return found[0] if found else None
+
     def get_post(self, post_id: str) -> dict[str, Any] | None:
         """``GET /api/v3/posts/{postId}``, or None when it does not exist."""
         try:

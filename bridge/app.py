@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity import AmityClient
 from bridge.attach import Attacher
 from bridge.files import Downloader
+from bridge.home import home_view
 from bridge.intake import Intake
 from bridge.metrics import CONTENT_TYPE, Metrics
 from bridge.outbox import Clock, Job, Outbox, make_engine, utc_now
@@ -56,6 +57,7 @@ class Bridge:
     notices: ThreadPoolExecutor
     metrics: Metrics
     _running: threading.Lock = field(default_factory=threading.Lock)
+    last_poll: datetime | None = None
 
     def start_worker(self) -> None:
         """Poll the outbox every BRIDGE_POLL_SECONDS (and at once when woken)."""
@@ -75,6 +77,7 @@ class Bridge:
             return
         try:
             self.worker.run_due()
+            self.last_poll = datetime.now(UTC)
         finally:
             self._running.release()
 
@@ -108,7 +111,9 @@ class Bridge:
         except SQLAlchemyError:
             log.warning("bridge.health_store_unreachable")
             return 503, {"status": "error", "store": "unreachable"}
-        return 200, {"status": "ok", "store": "ok", "worker": self.scheduler.running}
+        last = self.last_poll.isoformat(timespec="seconds") if self.last_poll else None
+        worker = {"running": self.scheduler.running, "last_run": last}
+        return 200, {"status": "ok", "store": "ok", "worker": worker}
 
     def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI application: /healthz and /metrics here, the rest to Bolt's adapter."""
@@ -184,6 +189,14 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     bolt.event("reaction_added")(intake.on_reaction)
     bolt.command("/crosspost")(intake.on_command)
     bolt.shortcut(SHORTCUT)(intake.on_shortcut)
+
+    def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
+        if event.get("tab") != "home" or not isinstance(event.get("user"), str):
+            return
+        view = home_view(routes, outbox, context.team_id or "")
+        bridge.notices.submit(_quietly, slack.publish_home, event["user"], view)
+
+    bolt.event("app_home_opened")(on_home_opened)
     bolt.error(_log_error)
     return bridge
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bridge serve | demo | migrate | jobs | retry``."""
+"""Command line: ``python -m bridge serve | demo | check | manifest | migrate | jobs | retry``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.resources import files
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -18,6 +19,7 @@ from bridge.routes import ConfigError, RoutesConfig, load_routes
 from bridge.settings import Settings, StoreSettings, describe_errors
 
 S = TypeVar("S", bound=BaseSettings)
+MANIFEST_PLACEHOLDER = "https://bridge.example.com"
 
 
 def _settings(kind: type[S]) -> S:
@@ -114,6 +116,31 @@ def retry(args: argparse.Namespace) -> int:
     return 1
 
 
+def check(_args: argparse.Namespace) -> int:
+    """Check every setting against Slack, Amity and the store."""
+    settings = _settings(Settings)
+    routes = _routes(settings)
+    from bridge.check import run_checks
+
+    results = run_checks(settings, routes)
+    for result in results:
+        print(result.line())
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) - failed} OK, {failed} FAIL")
+    return 1 if failed else 0
+
+
+def manifest(args: argparse.Namespace) -> int:
+    """Print the Slack app manifest with this bridge's URL."""
+    url = args.url.rstrip("/")
+    if not url.startswith("https://"):
+        print("bridge: --url must be the bridge's public https:// URL", file=sys.stderr)
+        return 2
+    text = (files("bridge") / "manifest.yml").read_text(encoding="utf-8")
+    print(text.replace(MANIFEST_PLACEHOLDER, url), end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser."""
     top = argparse.ArgumentParser(
@@ -135,6 +162,11 @@ def parser() -> argparse.ArgumentParser:
     again = commands.add_parser("retry", help="queue a failed job again")
     again.add_argument("job_id", type=int, help="the job's ID (from `jobs`)")
     again.set_defaults(func=retry)
+    verify = commands.add_parser("check", help="check the settings against Slack and Amity")
+    verify.set_defaults(func=check)
+    app = commands.add_parser("manifest", help="print manifest.yml with your public URL")
+    app.add_argument("--url", required=True, help="public base URL, e.g. https://x.example.com")
+    app.set_defaults(func=manifest)
     return top
 
 

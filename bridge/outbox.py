@@ -209,6 +209,17 @@ class Outbox:
         with self.engine.connect() as conn:
             return [to_job(row) for row in conn.execute(query).mappings()]
 
+    def recent_in(self, team_id: str, states: tuple[JobState, ...], limit: int) -> list[Job]:
+        """The newest jobs of a workspace in these states."""
+        query = (
+            select(jobs)
+            .where(jobs.c.team_id == team_id, jobs.c.state.in_(states))
+            .order_by(jobs.c.updated_at.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [to_job(row) for row in conn.execute(query).mappings()]
+
     def claim(self, limit: int, lease: timedelta) -> list[Job]:
         """Take up to ``limit`` due jobs (or jobs whose lease expired) for this worker."""
         now = self.clock()

@@ -8,6 +8,7 @@ import signal
 import threading
 from types import FrameType
 
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
@@ -52,6 +53,19 @@ def run_until(server: BaseWSGIServer, stop: threading.Event, tick: float = 0.2) 
         wasyncore.close_all(sockets)  # the listening socket and open keep-alive connections
 
 
+def start_socket_mode(bridge: Bridge) -> SocketModeHandler | None:
+    """With SLACK_APP_TOKEN, receive Slack's requests over Socket Mode (no public URL)."""
+    token = bridge.settings.SLACK_APP_TOKEN
+    if token is None:
+        return None
+    handler = SocketModeHandler(
+        bridge.bolt, token.get_secret_value(), web_client=bridge.bolt.client
+    )
+    handler.connect()  # type: ignore[no-untyped-call]  # Bolt leaves it unannotated
+    log.info("bridge.socket_mode_connected")
+    return handler
+
+
 def serve_forever(bridge: Bridge, host: str, port: int) -> None:
     """Run the worker and the server until SIGTERM or Ctrl-C; then stop cleanly."""
     server = make_server(bridge, host, port)
@@ -65,10 +79,16 @@ def serve_forever(bridge: Bridge, host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     bridge.start_worker()
-    log.info("bridge.listening", extra={"host": host, "port": bound_port(server)})
+    socket = start_socket_mode(bridge)
+    log.info(
+        "bridge.listening",
+        extra={"host": host, "port": bound_port(server), "socket_mode": socket is not None},
+    )
     try:
         run_until(server, stop)
     finally:
+        if socket is not None:
+            socket.close()  # type: ignore[no-untyped-call]
         finished = bridge.stop(timeout=bridge.settings.BRIDGE_SHUTDOWN_SECONDS)
         log.info("bridge.stopped", extra={"clean": finished})
         if not finished:  # jobs still running keep their lease; another process resumes them

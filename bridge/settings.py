@@ -30,6 +30,8 @@ HOW_TO_FIX: dict[str, str] = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...) from your Slack app's "
     "OAuth & Permissions page",
     "SLACK_SIGNING_SECRET": "the Signing Secret from your Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write, from your Slack "
+    "app's Basic Information page, or leave it unset to receive requests over HTTP",
     "SLACK_API_URL": "an http(s) URL ending in /api/ (default https://slack.com/api/)",
     "AMITY_REGION": "one of us, eu, sg: the region of your Amity network",
     "AMITY_API_URL": "an http(s) URL such as https://apix.eu.amity.co (overrides AMITY_REGION)",
@@ -75,6 +77,7 @@ class Settings(StoreSettings):
 
     SLACK_BOT_TOKEN: SecretStr
     SLACK_SIGNING_SECRET: SecretStr
+    SLACK_APP_TOKEN: SecretStr | None = None
     SLACK_API_URL: str = DEFAULT_SLACK_API_URL
     AMITY_REGION: AmityRegion = AmityRegion.us
     AMITY_API_URL: str | None = None
@@ -97,6 +100,15 @@ class Settings(StoreSettings):
     def _bot_token(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("SLACK_APP_TOKEN")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
         return value
 
     @field_validator("SLACK_SIGNING_SECRET", "AMITY_ADMIN_TOKEN")

@@ -12,6 +12,7 @@ Every call goes through one ``WebClient`` whose ``base_url`` is ``SLACK_API_URL`
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -118,7 +119,12 @@ class SlackGateway:
         started = time.perf_counter()
         code: str | None = None
         try:
-            response = self.client.api_call(method, params=params)
+            form = {
+                k: json.dumps(v) if isinstance(v, dict | list) else v
+                for k, v in params.items()
+                if v is not None
+            }
+            response = self.client.api_call(method, params=form)
         except SlackClientError as error:
             failure = to_slack_error(method, error)
             code = failure.error or type(error).__name__
@@ -226,6 +232,10 @@ class SlackGateway:
         except SlackRejected as error:
             if error.error != "already_reacted":
                 raise
+
+    def publish_home(self, user: str, view: dict[str, Any]) -> None:
+        """Show ``view`` in ``user``'s App Home tab."""
+        self._call("views.publish", user_id=user, view=view)
 
     def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         """A message only ``user`` sees."""

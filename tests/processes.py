@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from bridge.fakes.amity import FakeAmity
 from bridge.fakes.slack import FakeSlack
@@ -45,6 +47,20 @@ class Process:
             self.seen.append(line)
             if match := re.search(pattern, line):
                 return match
+
+    def wait_event(self, event: str, timeout: float = 20.0) -> dict[str, Any]:
+        """The first JSON log line whose event is ``event``."""
+        while True:
+            line = self.lines.get(timeout=timeout)
+            self.seen.append(line)
+            if line.startswith("{"):
+                entry: dict[str, Any] = json.loads(line)
+                if entry.get("event") == event:
+                    return entry
+
+    def port(self) -> int:
+        """The HTTP port, from the ``bridge.listening`` log line."""
+        return int(self.wait_event("bridge.listening")["port"])
 
     def output(self) -> str:
         """Everything written to stderr (call after the process ended)."""

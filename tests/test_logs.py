@@ -26,3 +26,23 @@ def test_formatter_appends_extras_and_redacts() -> None:
     )
     line = KeyValueFormatter("%(levelname)s %(message)s").format(record)
     assert line == "INFO bridge.event job_id=7 error='bad header [redacted]'"
+
+
+def test_json_lines_carry_event_and_fields_redacted() -> None:
+    """Off a terminal each line is JSON: event name, extras, no token."""
+    import json
+
+    from bridge.logs import JsonFormatter
+
+    record = logging.makeLogRecord(
+        {
+            "name": "bridge.worker",
+            "levelname": "WARNING",
+            "msg": "bridge.job_failed",
+            "job_id": 3,
+            "reason": "token xoxb-1-2-secret refused",
+        }
+    )
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["event"] == "bridge.job_failed" and entry["level"] == "warning"
+    assert entry["job_id"] == 3 and entry["reason"] == "token [redacted] refused"

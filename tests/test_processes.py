@@ -21,7 +21,7 @@ Fakes = tuple[FakeSlack, FakeAmity]
 
 def start(tmp_path: Path, fakes: Fakes, **extra: str) -> tuple[Process, str]:
     process = Process(environment(tmp_path, fakes[0], fakes[1], **extra), tmp_path)
-    port = process.wait_line(r"bridge\.listening .*port=(\d+)").group(1)
+    port = process.port()
     return process, f"http://127.0.0.1:{port}/slack/events"
 
 

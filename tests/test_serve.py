@@ -24,7 +24,7 @@ def test_serve_handles_a_reaction_and_stops_on_sigterm(
     slack, amity = fakes
     process = Process(environment(tmp_path, slack, amity), tmp_path)
     try:
-        port = process.wait_line(r"bridge\.listening .*port=(\d+)").group(1)
+        port = process.port()
         base = f"http://127.0.0.1:{port}"
         assert httpx.get(base + "/healthz").json()["status"] == "ok"
         msg = slack.add_message(NEWS, {"user": "U0ALICE01", "text": "from the real process"})

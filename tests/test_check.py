@@ -1,0 +1,126 @@
+"""`python -m bridge check` against the stand-ins, each failure injected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bridge.check import Check, run_checks
+from bridge.cli import main
+from bridge.fakes.amity import FakeAmity
+from bridge.fakes.slack import FakeSlack
+from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, POST_URL, ROUTES, SIGNING_SECRET
+from bridge.outbox import Outbox, make_engine
+from bridge.routes import load_routes
+from bridge.settings import Settings
+
+Fakes = tuple[FakeSlack, FakeAmity]
+
+
+@pytest.fixture
+def env(tmp_path: Path, fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    slack, amity = fakes
+    (tmp_path / "bridge.yml").write_text(ROUTES, encoding="utf-8")
+    database = f"sqlite:///{tmp_path / 'bridge.db'}"
+    box = Outbox(make_engine(database))
+    box.create_schema()
+    box.engine.dispose()
+    values = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url + "/api/",
+        "AMITY_API_URL": amity.url,
+        "AMITY_ADMIN_TOKEN": AMITY_TOKEN,
+        "AMITY_POST_URL_TEMPLATE": POST_URL,
+        "DATABASE_URL": database,
+        "BRIDGE_CONFIG": str(tmp_path / "bridge.yml"),
+    }
+    monkeypatch.chdir(tmp_path)
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+def checks(**override: str) -> dict[str, Check]:
+    settings = Settings()
+    settings = settings.model_copy(update=dict(override))
+    results = run_checks(settings, load_routes(settings.BRIDGE_CONFIG))
+    return {c.name: c for c in results}
+
+
+def test_all_good(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A correct setup: every line OK, exit 0."""
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert all(line.startswith("OK") for line in out[:-1])
+    assert out[-1] == f"{len(out) - 1} OK, 0 FAIL"
+    names = [line.split(":")[0].split(maxsplit=1)[1] for line in out[:-1]]
+    assert names == [
+        "slack token",
+        "slack scopes",
+        "signing secret",
+        f"channel {NEWS}",
+        "route announcements",
+        "store",
+    ]
+
+
+def test_bad_token(env: dict[str, str], fakes: Fakes, capsys: pytest.CaptureFixture[str]) -> None:
+    """A refused Slack token: FAIL naming it, exit 1."""
+    fakes[0].bot_token = "xoxb-some-other-token"
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL slack token: Slack refused SLACK_BOT_TOKEN (invalid_auth)" in out
+
+
+def test_missing_scope(env: dict[str, str], fakes: Fakes) -> None:
+    """A scope missing from the token's grant is named with the fix."""
+    fakes[0].scopes = [s for s in fakes[0].scopes if s != "files:read"]
+    result = checks()["slack scopes"]
+    assert not result.ok and "missing files:read" in result.detail and "reinstall" in result.detail
+
+
+def test_unknown_community(env: dict[str, str], fakes: Fakes, tmp_path: Path) -> None:
+    """A route pointing at a community Amity does not know fails with the route's name."""
+    (tmp_path / "bridge.yml").write_text(
+        ROUTES.replace("64be1f6cb9b4106b5a6bbf3f", "nope"), encoding="utf-8"
+    )
+    result = checks()["route announcements"]
+    assert not result.ok and "community nope not found" in result.detail
+
+
+def test_community_needs_approval_is_noted(env: dict[str, str], fakes: Fakes) -> None:
+    """Admin-only and approval-required communities pass with a note."""
+    fakes[1].add_community(
+        "64be1f6cb9b4106b5a6bbf3f", "News", only_admin_can_post=True, need_approval=True
+    )
+    result = checks()["route announcements"]
+    assert result.ok and "only admins can post" in result.detail
+    assert "approval" in result.detail
+
+
+def test_bot_not_in_channel(env: dict[str, str], fakes: Fakes) -> None:
+    """The bot missing from a routed channel: FAIL with /invite."""
+    fakes[0].add_channel(NEWS, "announcements", is_member=False)
+    result = checks()[f"channel {NEWS}"]
+    assert not result.ok and "/invite @bridge" in result.detail
+
+
+def test_store_down(env: dict[str, str]) -> None:
+    """An unreachable database: FAIL pointing at DATABASE_URL."""
+    result = checks(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")["store"]
+    assert not result.ok and "DATABASE_URL" in result.detail
+
+
+def test_store_not_migrated(env: dict[str, str], tmp_path: Path) -> None:
+    """A database without the schema: FAIL telling to migrate."""
+    result = checks(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}")["store"]
+    assert not result.ok and "python -m bridge migrate" in result.detail
+
+
+def test_amity_token_refused(env: dict[str, str], fakes: Fakes) -> None:
+    """A wrong Amity token fails every route with the settings to check."""
+    fakes[1].token = "another-token"
+    result = checks()["route announcements"]
+    assert not result.ok and "AMITY_ADMIN_TOKEN" in result.detail
