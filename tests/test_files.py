@@ -14,7 +14,9 @@ from bridge.slack_api import SlackRejected, SlackRetryable
 MB = 1_000_000
 
 
-def f(name: str, mimetype: str = "image/png", size: int = 1000, **extra: object) -> SlackFile:
+def f(
+    name: str, mimetype: str = "image/png", size: int | None = 1000, **extra: object
+) -> SlackFile:
     return SlackFile.model_validate(
         {
             "id": "F" + name.upper().replace(".", ""),

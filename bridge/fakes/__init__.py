@@ -11,10 +11,11 @@ Used by the tests and the demo::
 
 from __future__ import annotations
 
-from bridge.fakes.amity import AmityRequest, FakeAmity
+from bridge.fakes.amity import AmityRequest, FakeAmity, Upload
 from bridge.fakes.server import FakeServer, HttpRequest, Reply, WaitTimeoutError, wait_for
 from bridge.fakes.signed import SlackSender, signature, signed_headers
 from bridge.fakes.slack import (
+    Download,
     EphemeralMessage,
     FakeSlack,
     PostedMessage,
@@ -25,6 +26,7 @@ from bridge.fakes.slack import (
 
 __all__ = [
     "AmityRequest",
+    "Download",
     "EphemeralMessage",
     "FakeAmity",
     "FakeServer",
@@ -36,6 +38,7 @@ __all__ = [
     "ResponsePost",
     "SlackCall",
     "SlackSender",
+    "Upload",
     "WaitTimeoutError",
     "signature",
     "signed_headers",

@@ -1,7 +1,8 @@
 """A local stand-in for Amity Social Cloud's REST API, as a real HTTP server.
 
 Endpoints: ``POST /api/v4/posts``, ``GET /api/v3/posts/{postId}``,
-``GET /api/v3/communities/{communityId}``. Every request needs
+``GET /api/v3/communities/{communityId}``; uploads (``POST /api/v4/images|videos|files``)
+and attachments: see :mod:`bridge.fakes.amity_files`. Every request needs
 ``Authorization: Bearer <token>``. Errors use Amity's envelope
 ``{"status": "error", "code", "message"[, "data": {"detail": [...]}]}``.
 
@@ -12,6 +13,7 @@ HTTP    code    when
 400     400000  body not JSON, fails the JSON Schema (``data.detail`` lists
                 every error), or "require text or at least 1 attachments"
 404     400400  unknown community (``targetType: community``), post or path
+400     400400  an attachment's ``fileId`` was not uploaded ("File not found: <id>")
 400     400315  ``postId`` already used ("Data already exists")
 400     400308  text or title contains a word of ``blocked_words``
 400     400309  a link's domain is outside ``link_allowlist`` (when set)
@@ -32,10 +34,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from bridge.fakes import amity_rules as rules
+from bridge.fakes.amity_files import AmityFileServer, Upload
 from bridge.fakes.amity_rules import AmityApiError
-from bridge.fakes.server import FakeServer, HttpRequest, Reply, json_reply, parse_json
+from bridge.fakes.server import HttpRequest, Reply, json_reply, parse_json
 
-__all__ = ["AmityApiError", "AmityRequest", "FakeAmity"]
+__all__ = ["AmityApiError", "AmityRequest", "FakeAmity", "Upload"]
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,8 @@ class _Fault:
     path_prefix: str
 
 
-class FakeAmity(FakeServer):
-    """Amity's post and community endpoints, with settable rules and fault injection."""
+class FakeAmity(AmityFileServer):
+    """Amity's post, community and upload endpoints, with settable rules and faults."""
 
     def __init__(
         self,
@@ -170,7 +173,8 @@ class FakeAmity(FakeServer):
 
     def _record(self, request: HttpRequest) -> None:
         try:
-            body = parse_json(request.body) if request.body else None
+            multipart = request.content_type.startswith("multipart/")
+            body = parse_json(request.body) if request.body and not multipart else None
         except ValueError:
             body = None
         entry = AmityRequest(request.method, request.path, dict(request.headers), body)
@@ -204,7 +208,8 @@ class FakeAmity(FakeServer):
         if lost:
             return rules.proxy_page(502)
         communities = [community] if community else []
-        answer = rules.response(posts=[post], users=[rules.admin_user()], communities=communities)
+        users, attached = [rules.admin_user()], self.attached(post["postId"])
+        answer = rules.response(posts=[post], users=users, communities=communities, **attached)
         return json_reply(200, answer)
 
     def _store(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -220,7 +225,9 @@ class FakeAmity(FakeServer):
         rules.check_blocked_words(body, set(self.blocked_words))
         allowlist = self.link_allowlist
         rules.check_links(body, None if allowlist is None else set(allowlist))
+        self.check_attachments(body)
         post = rules.build_post(body, post_id)
+        self.attach(post, body)
         self._posts[post_id] = post
         self._bodies.append(copy.deepcopy(body))
         if community is not None:
@@ -234,7 +241,8 @@ class FakeAmity(FakeServer):
             communities = [copy.deepcopy(community)] if community else []
         if post is None:
             return self.not_found(request)
-        answer = rules.response(posts=[post], users=[rules.admin_user()], communities=communities)
+        users, attached = [rules.admin_user()], self.attached(post["postId"])
+        answer = rules.response(posts=[post], users=users, communities=communities, **attached)
         return json_reply(200, answer)
 
     def _get_community(self, request: HttpRequest, match: re.Match[str]) -> Reply:

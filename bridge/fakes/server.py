@@ -3,56 +3,52 @@
 A :class:`FakeServer` owns a ``ThreadingHTTPServer`` on an OS-chosen port, a lock for its
 recorded state and a route table (method + path regex → handler) that subclasses fill
 with :meth:`FakeServer.add_route`. Handlers get an :class:`HttpRequest`, return a
-:class:`Reply`. Nothing is printed: logging is silenced; a handler's exception becomes
-an HTTP 500 whose text is kept in :attr:`FakeServer.errors`.
+:class:`Reply` (a body, or a ``stream`` of chunks for large answers; see
+:mod:`bridge.fakes.wire`). Request bodies come with ``Content-Length`` or chunked.
+Nothing is printed: logging is silenced; a handler's exception becomes an HTTP 500
+whose text is kept in :attr:`FakeServer.errors`.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
+from bridge.fakes.wire import (
+    BadRequestError,
+    HttpRequest,
+    Reply,
+    json_reply,
+    parse_form,
+    parse_json,
+    read_body,
+    text_reply,
+    write_reply,
+)
+
+__all__ = [
+    "FakeServer",
+    "Handler",
+    "HttpRequest",
+    "Reply",
+    "Route",
+    "WaitTimeoutError",
+    "json_reply",
+    "parse_form",
+    "parse_json",
+    "text_reply",
+    "wait_for",
+]
+
 Handler = Callable[["HttpRequest", "re.Match[str]"], "Reply"]
-
-
-@dataclass(frozen=True)
-class HttpRequest:
-    """One request as the server received it (header names lower-cased)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def content_type(self) -> str:
-        """The media type without parameters, lower-cased (``""`` when absent)."""
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    def bearer_token(self) -> str | None:
-        """The token of an ``Authorization: Bearer <token>`` header, if any."""
-        scheme, _, token = self.headers.get("authorization", "").partition(" ")
-        return (token.strip() or None) if scheme.lower() == "bearer" else None
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What a handler answers."""
-
-    status: int
-    body: bytes = b""
-    content_type: str = "text/plain; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,27 +58,6 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
-
-
-def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
-    """A JSON answer."""
-    body = json.dumps(payload).encode()
-    return Reply(status, body, "application/json; charset=utf-8", dict(headers or {}))
-
-
-def text_reply(status: int, text: str, content_type: str = "text/plain; charset=utf-8") -> Reply:
-    """A plain-text (or HTML) answer."""
-    return Reply(status, text.encode(), content_type)
-
-
-def parse_json(body: bytes) -> Any:
-    """The JSON value of a body; ``ValueError`` when it is not JSON."""
-    return json.loads(body.decode("utf-8"))
-
-
-def parse_form(body: bytes) -> dict[str, str]:
-    """A form-encoded body as a dict (the last value of a repeated key wins)."""
-    return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
 
 
 class WaitTimeoutError(AssertionError, TimeoutError):
@@ -129,22 +104,33 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         split = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        request = HttpRequest(
-            method=self.command,
-            path=split.path,
-            query=dict(parse_qsl(split.query, keep_blank_values=True)),
-            headers={name.lower(): value for name, value in self.headers.items()},
-            body=self.rfile.read(length) if length else b"",
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        fake = self.server.fake
+        try:
+            body = read_body(self.rfile, headers)
+        except BadRequestError as error:
+            self.close_connection = True
+            self.send_error(400, str(error))
+            return
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
+        request = HttpRequest(self.command, split.path, query, headers, body)
+        del body  # the request holds the only reference: large uploads are freed with it
+        reply = fake.dispatch(request)
+        complete = write_reply(
+            self.wfile,
+            self._start,
+            reply,
+            stopping=fake.is_stopping,
+            on_error=lambda error: fake.record_error(f"{request.method} {request.path}", error),
         )
-        reply = self.server.fake.dispatch(request)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers.items():
+        if not complete:
+            self.close_connection = True
+
+    def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.send_response(status)
+        for name, value in headers:
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(reply.body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle  # noqa: N815
 
@@ -215,6 +201,10 @@ class FakeServer:
     ) -> None:
         self.stop()
 
+    def is_stopping(self) -> bool:
+        """Whether :meth:`stop` has been called (streams being written stop early)."""
+        return self._stopping.is_set()
+
     def pause(self, seconds: float) -> None:
         """Wait ``seconds`` inside a request, or less if the server stops meanwhile."""
         if seconds > 0:
@@ -228,9 +218,13 @@ class FakeServer:
                 return early
             return self._route(request)
         except Exception as error:  # noqa: BLE001 - the fake must answer, never crash
-            with self._lock:
-                self._errors.append(f"{request.method} {request.path}: {error!r}")
+            self.record_error(f"{request.method} {request.path}", error)
             return text_reply(500, f"fake server error: {error!r}")
+
+    def record_error(self, where: str, error: BaseException) -> None:
+        """Keep an error (a handler's, or a stream's raised while answering) in :attr:`errors`."""
+        with self._lock:
+            self._errors.append(f"{where}: {error!r}")
 
     def before(self, request: HttpRequest) -> Reply | None:
         """Hook run before routing (recording, faults, auth); ``None`` lets the request on."""

@@ -5,7 +5,8 @@ answered by :class:`~bridge.fakes.slack_methods.SlackMethods` (a table of name �
 taking the params dict); add one with :meth:`FakeSlack.add_method`. Every answer is
 HTTP 200 JSON (429 for an injected rate limit) with the ``x-oauth-scopes`` header.
 Order of a call: recorded → queued fault → ``unknown_method`` → ``invalid_auth`` → the
-method (run under the lock).
+method (run under the lock). Files (``add_file``, ``files.info``, downloads and the
+redirect host ``foreign``) come from :class:`~bridge.fakes.slack_files.SlackFileServer`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.fakes.server import FakeServer, HttpRequest, Reply, json_reply, parse_json, text_reply
+from bridge.fakes.server import HttpRequest, Reply, json_reply, parse_json, text_reply
+from bridge.fakes.slack_files import SlackFileServer
 from bridge.fakes.slack_methods import MethodHandler, SlackMethods, request_params
 from bridge.fakes.slack_model import (
     BOT_ID,
     BOT_USER_ID,
     Channel,
+    Download,
     EphemeralMessage,
     PostedMessage,
     ReactionAdded,
@@ -35,6 +38,7 @@ __all__ = [
     "BOT_ID",
     "BOT_USER_ID",
     "DEFAULT_SCOPES",
+    "Download",
     "EphemeralMessage",
     "FakeSlack",
     "PostedMessage",
@@ -67,7 +71,7 @@ class _Fault:
     times: int
 
 
-class FakeSlack(FakeServer):
+class FakeSlack(SlackFileServer):
     """Slack's Web API for one workspace and one bot token."""
 
     def __init__(
@@ -79,9 +83,10 @@ class FakeSlack(FakeServer):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        super().__init__(host, port)
+        super().__init__(team_id, host, port)
         self.workspace = Workspace(team_id)
         self._methods = SlackMethods(self.workspace, team_domain)
+        self._methods.table["files.info"] = self.files_info
         self.bot_token = bot_token
         self.scopes: list[str] = list(DEFAULT_SCOPES)
         self._calls: list[SlackCall] = []

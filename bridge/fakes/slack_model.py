@@ -190,3 +190,11 @@ class ResponsePost:
 
     key: str
     body: Any
+
+
+@dataclass(frozen=True)
+class Download:
+    """One GET of a file URL (``/files-pri/...``): its path and headers (names lower-cased)."""
+
+    path: str
+    headers: dict[str, str]
