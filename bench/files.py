@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -53,6 +54,11 @@ def make_file(folder: Path, name: str, size: int) -> Path:
         for start in range(0, size, len(block)):
             out.write(block[: min(len(block), size - start)])
     return path
+
+
+def posted(amity: FakeAmity, count: int) -> Callable[[], bool]:
+    """A condition: Amity holds at least ``count`` posts."""
+    return lambda: amity.post_count() >= count
 
 
 def baseline(slack: FakeSlack, amity: FakeAmity, file: dict[str, object], kind: str) -> float:
@@ -121,8 +127,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                         NEWS, {"user": "U0ALICE01", "text": name, "files": files}
                     )
                     sender.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
-                expected = before + len(messages)
-                wait_for(lambda: amity.post_count() >= expected, timeout=600, interval=0.05)
+                wait_for(posted(amity, before + len(messages)), timeout=600, interval=0.05)
                 seconds = time.perf_counter() - started
                 size = sum(int(f["size"]) for files in messages for f in files)
                 results[f"{name}_bytes"] = size
