@@ -177,6 +177,21 @@ class SlackGateway:
         """A file's full metadata (``files.info``), for files marked check_file_info."""
         return SlackFile.model_validate(self._call("files.info", file=file_id).get("file", {}))
 
+    def can_read(self, channel: str, user: str) -> bool:
+        """Whether ``user`` may read ``channel``: any public channel, or a private one they
+        are a member of (``conversations.members``, paged)."""
+        info = self._call("conversations.info", channel=channel).get("channel", {})
+        if not info.get("is_private") and not info.get("is_im") and not info.get("is_mpim"):
+            return True
+        cursor: str | None = None
+        while True:
+            page = self._call("conversations.members", channel=channel, cursor=cursor, limit=500)
+            if user in page.get("members", []):
+                return True
+            cursor = page.get("response_metadata", {}).get("next_cursor") or None
+            if cursor is None:
+                return False
+
     def user_tz(self, user_id: str) -> str | None:
         """The person's time zone name from ``users.info`` (None if unknown)."""
         try:

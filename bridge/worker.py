@@ -40,6 +40,10 @@ from bridge.translate import (
 from bridge.when import WhenError, parse_when, resolve, zone
 
 log = logging.getLogger("bridge.worker")
+NOT_A_MEMBER = (
+    "you are not a member of the private conversation that message is in, so it "
+    "cannot be shared on your behalf"
+)
 
 
 def backoff(attempt: int, *, base: float = 2.0, cap: float = 600.0, jitter: float = 0.5) -> float:
@@ -191,6 +195,8 @@ class Worker:
         if "message" in progress:
             message = SlackMessage.model_validate(progress["message"])
         else:
+            if job.response_url and not self.slack.can_read(job.channel_id, job.requested_by):
+                raise SlackRejected(NOT_A_MEMBER)
             message = self.slack.fetch_message(job.channel_id, job.message_ts, job.thread_ts)
             progress["message"] = message.model_dump(mode="json", exclude_none=True)
             self._save(job, progress)
