@@ -209,3 +209,54 @@ def test_schedule_in_the_past_is_refused(tmp_path: Path, clock: MovableClock) ->
         assert stack.amity.posts == []
     finally:
         stack.stop()
+
+
+def test_gives_up_after_max_attempts_and_says_why(tmp_path: Path, clock: MovableClock) -> None:
+    """Amity failing every time: after BRIDGE_MAX_ATTEMPTS the person is told, in the thread."""
+    stack = start_stack(tmp_path, clock=clock, BRIDGE_MAX_ATTEMPTS=2)
+    try:
+        stack.amity.fail_next(500, 0, "Internal error", times=10)
+        msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "doomed"})
+        with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+            slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
+        wait_for(
+            lambda: (
+                (j := find_job(stack, msg["ts"])) is not None
+                and j.attempts == 1
+                and j.state is JobState.pending
+            )
+        )
+        clock.advance(timedelta(minutes=15))
+        wait_for(lambda: job_state(stack, msg["ts"]) is JobState.failed)
+        wait_for(lambda: len(stack.slack.ephemerals) == 1)
+        notice = stack.slack.ephemerals[0]
+        assert notice.thread_ts == msg["ts"] and notice.user == "U0BOB0001"
+        assert "gave up after 2 attempts" in notice.text
+        assert stack.amity.posts == []
+    finally:
+        stack.stop()
+
+
+def test_slack_rate_limit_is_waited_out(tmp_path: Path, clock: MovableClock) -> None:
+    """Slack 429s on the fetch: the job waits (Retry-After) and then posts once."""
+    stack = start_stack(tmp_path, clock=clock)
+    try:
+        stack.slack.fail_next("conversations.history", "ratelimited", retry_after=1, times=2)
+        msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "patience"})
+        with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+            slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
+        wait_for(
+            lambda: (
+                (j := find_job(stack, msg["ts"])) is not None
+                and j.attempts == 1
+                and j.state is JobState.pending
+            ),
+            timeout=10,
+        )
+        job = find_job(stack, msg["ts"])
+        assert job is not None and "ratelimited" in (job.last_error or "")
+        clock.advance(timedelta(minutes=15))
+        wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+        assert stack.amity.post_count() == 1
+    finally:
+        stack.stop()

@@ -334,13 +334,29 @@ def test_bot_not_in_channel_told_through_command(stack: LocalStack, slack: Slack
     assert posts(stack) == []
 
 
-def test_healthz(stack: LocalStack) -> None:
-    """GET /healthz is 200 JSON while the store is reachable."""
+def test_healthz(stack: LocalStack, slack: SlackSender) -> None:
+    """GET /healthz: 200 with the worker's last run; 503 once the store is unreachable."""
     import httpx
 
+    from bridge.outbox import make_engine
+
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "health"})
+    react(slack, msg["ts"])
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    wait_for(lambda: stack.bridge.last_poll is not None)
     answer = httpx.get(stack.url + "/healthz")
     assert answer.status_code == 200
-    assert answer.json()["store"] == "ok"
+    body = answer.json()
+    assert body["store"] == "ok" and body["worker"]["running"] is True
+    assert body["worker"]["last_run"] is not None
+    healthy = stack.bridge.outbox.engine
+    stack.bridge.outbox.engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    try:
+        down = httpx.get(stack.url + "/healthz")
+    finally:
+        stack.bridge.outbox.engine.dispose()
+        stack.bridge.outbox.engine = healthy
+    assert down.status_code == 503 and down.json()["store"] == "unreachable"
 
 
 def test_message_shortcut(stack: LocalStack, slack: SlackSender) -> None:
