@@ -6,6 +6,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+from bridge.fakes.server import wait_for
 from bridge.fakes.stack import LocalStack
 from bridge.outbox import Job, JobState, utc_now
 
@@ -40,3 +41,16 @@ def find_job(stack: LocalStack, key_part: str) -> Job | None:
 def posts(stack: LocalStack) -> list[dict[str, Any]]:
     """Create-post bodies Amity accepted."""
     return stack.amity.posts
+
+
+def wait_retrying(stack: LocalStack, key_part: str, attempts: int, timeout: float = 5.0) -> Job:
+    """Wait until the job failed ``attempts`` times and waits for its next try; return it."""
+
+    def retrying() -> bool:
+        job = find_job(stack, key_part)
+        return job is not None and job.attempts == attempts and job.state is JobState.pending
+
+    wait_for(retrying, timeout=timeout, message=f"attempt {attempts} to fail and be rescheduled")
+    job = find_job(stack, key_part)
+    assert job is not None
+    return job

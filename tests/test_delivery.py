@@ -13,7 +13,7 @@ from bridge.fakes.server import wait_for
 from bridge.fakes.signed import SlackSender, reaction_added_body
 from bridge.fakes.stack import AMITY_TOKEN, COMMUNITY, NEWS, SIGNING_SECRET, TEAM, start_stack
 from bridge.outbox import JobState
-from tests.e2e import MovableClock, find_job, job_state
+from tests.e2e import MovableClock, find_job, job_state, wait_retrying
 
 
 @pytest.fixture
@@ -39,13 +39,7 @@ def test_amity_unreachable_then_back(
                 == 200
             )
         for attempt in (1, 2):
-            wait_for(
-                lambda n=attempt: (
-                    (j := find_job(stack, msg["ts"])) is not None  # type: ignore[misc]
-                    and j.attempts == n
-                    and j.state is JobState.pending
-                )
-            )
+            wait_retrying(stack, msg["ts"], attempt)
             job = find_job(stack, msg["ts"])
             assert job is not None and "could not be reached" in (job.last_error or "")
             clock.advance(timedelta(minutes=15))
@@ -219,13 +213,7 @@ def test_gives_up_after_max_attempts_and_says_why(tmp_path: Path, clock: Movable
         msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "doomed"})
         with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
             slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
-        wait_for(
-            lambda: (
-                (j := find_job(stack, msg["ts"])) is not None
-                and j.attempts == 1
-                and j.state is JobState.pending
-            )
-        )
+        wait_retrying(stack, msg["ts"], 1)
         clock.advance(timedelta(minutes=15))
         wait_for(lambda: job_state(stack, msg["ts"]) is JobState.failed)
         wait_for(lambda: len(stack.slack.ephemerals) == 1)
@@ -245,14 +233,7 @@ def test_slack_rate_limit_is_waited_out(tmp_path: Path, clock: MovableClock) -> 
         msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "patience"})
         with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
             slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
-        wait_for(
-            lambda: (
-                (j := find_job(stack, msg["ts"])) is not None
-                and j.attempts == 1
-                and j.state is JobState.pending
-            ),
-            timeout=10,
-        )
+        wait_retrying(stack, msg["ts"], 1, timeout=10)
         job = find_job(stack, msg["ts"])
         assert job is not None and "ratelimited" in (job.last_error or "")
         clock.advance(timedelta(minutes=15))

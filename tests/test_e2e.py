@@ -13,7 +13,7 @@ from bridge.fakes.server import wait_for
 from bridge.fakes.signed import SlackSender
 from bridge.fakes.stack import COMMUNITY, NEWS, RANDOM, SIGNING_SECRET, LocalStack, start_stack
 from bridge.outbox import JobState
-from tests.e2e import MovableClock, find_job, job_state, posts
+from tests.e2e import MovableClock, find_job, job_state, posts, wait_retrying
 
 
 @pytest.fixture
@@ -286,13 +286,7 @@ def test_amity_down_then_back(stack: LocalStack, slack: SlackSender, clock: Mova
     msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "eventually"})
     react(slack, msg["ts"])
     for attempts in (1, 2):
-        wait_for(
-            lambda n=attempts: (
-                (j := find_job(stack, msg["ts"])) is not None  # type: ignore[misc]
-                and j.attempts == n
-                and j.state is JobState.pending
-            )
-        )
+        wait_retrying(stack, msg["ts"], attempts)
         clock.advance(timedelta(minutes=15))
     wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
     job = find_job(stack, msg["ts"])
@@ -308,13 +302,7 @@ def test_lost_answer_is_not_a_second_post(
     stack.amity.fail_after_commit_next()
     msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "stored once"})
     react(slack, msg["ts"])
-    wait_for(
-        lambda: (
-            (j := find_job(stack, msg["ts"])) is not None
-            and j.attempts == 1
-            and j.state is JobState.pending
-        )
-    )
+    wait_retrying(stack, msg["ts"], 1)
     clock.advance(timedelta(minutes=15))
     wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
     assert stack.amity.post_count() == 1

@@ -14,7 +14,7 @@ from bridge.fakes.server import wait_for
 from bridge.fakes.signed import SlackSender
 from bridge.fakes.stack import NEWS, SIGNING_SECRET, LocalStack, start_stack
 from bridge.outbox import JobState
-from tests.e2e import MovableClock, find_job, job_state
+from tests.e2e import MovableClock, find_job, job_state, wait_retrying
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 GIF = b"GIF89a" + b"\x00" * 500
@@ -155,13 +155,7 @@ def test_upload_fails_once_then_succeeds(stack: LocalStack, clock: MovableClock)
         stack.slack.add_file({"name": "b.pdf", "mimetype": "application/pdf"}, PDF),
     ]
     ts = share(stack, files, "two files")
-    wait_for(
-        lambda: (
-            (j := find_job(stack, ts)) is not None
-            and j.attempts == 1
-            and j.state is JobState.pending
-        )
-    )
+    wait_retrying(stack, ts, 1)
     assert [u.filename for u in stack.amity.uploads] == ["a.png"]
     clock.advance(timedelta(minutes=15))
     done(stack, ts)
@@ -175,13 +169,7 @@ def test_truncated_download_is_retried(stack: LocalStack, clock: MovableClock) -
         {"name": "cut.png", "mimetype": "image/png"}, PNG, serve="truncated"
     )
     ts = share(stack, [file], "cut")
-    wait_for(
-        lambda: (
-            (j := find_job(stack, ts)) is not None
-            and j.attempts == 1
-            and j.state is JobState.pending
-        )
-    )
+    wait_retrying(stack, ts, 1)
     job = find_job(stack, ts)
     assert job is not None and "cut.png" in (job.last_error or "")
     assert stack.amity.uploads == []
