@@ -253,10 +253,16 @@ class Outbox:
         return [job for job_id in claimed if (job := self.get(job_id)) is not None]
 
     def save_progress(
-        self, job_id: int, progress: dict[str, Any], lease: timedelta | None = None
+        self,
+        job_id: int,
+        progress: dict[str, Any],
+        lease: timedelta | None = None,
+        post_url: str | None = None,
     ) -> None:
         """Record the results of finished steps (and extend the lease while working)."""
-        extra = {"lease_until": self.clock() + lease} if lease else {}
+        extra: dict[str, Any] = {"lease_until": self.clock() + lease} if lease else {}
+        if post_url is not None:
+            extra["post_url"] = post_url
         self._set(job_id, progress=progress, **extra)
 
     def schedule(self, job_id: int, when: datetime, progress: dict[str, Any]) -> None:
@@ -315,13 +321,17 @@ class Outbox:
             counts = {row[0]: int(row[1]) for row in conn.execute(query)}
         return {state: counts.get(state, 0) for state in JobState}
 
-    def finish(self, job_id: int, state: JobState, *, error: str | None = None) -> None:
-        """End a job (done, failed or cancelled)."""
-        self._set(job_id, state=state, last_error=error, lease_until=None)
-
-    def set_post_url(self, job_id: int, url: str) -> None:
-        """Remember the created post's link."""
-        self._set(job_id, post_url=url)
+    def finish(
+        self,
+        job_id: int,
+        state: JobState,
+        *,
+        error: str | None = None,
+        progress: dict[str, Any] | None = None,
+    ) -> None:
+        """End a job (done, failed or cancelled), with its last step's result."""
+        extra = {} if progress is None else {"progress": progress}
+        self._set(job_id, state=state, last_error=error, lease_until=None, **extra)
 
     def retry_later(self, job_id: int, error: str, delay: timedelta) -> None:
         """Put a job back to pending, due after ``delay``."""

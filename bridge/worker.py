@@ -131,8 +131,7 @@ class Worker:
         if not progress.get("post_created"):
             self._create_post(job, message, progress)
             progress["post_created"] = True
-            self._save(job, progress)
-            self.outbox.set_post_url(job.id, url)
+            self.outbox.save_progress(job.id, progress, self.policy.lease, post_url=url)
         if not progress.get("reply_sent"):
             try:
                 self.replies.success(job, url, progress)
@@ -141,8 +140,7 @@ class Worker:
                 self.outbox.finish(job.id, JobState.done, error=f"reply not sent: {error}")
                 return
             progress["reply_sent"] = True
-            self._save(job, progress)
-        self.outbox.finish(job.id, JobState.done)
+        self.outbox.finish(job.id, JobState.done, progress=progress)
         log.info("bridge.job_done", extra={"job_id": job.id, "post_id": job.post_id})
 
     def _schedule(self, job: Job, progress: dict[str, Any]) -> None:

@@ -81,8 +81,9 @@ def test_retry_later_is_not_due_until_its_time(outbox: Outbox) -> None:
 def test_progress_and_finish_are_stored(outbox: Outbox) -> None:
     """Step results and the final state survive a fresh read."""
     job, _ = outbox.enqueue(new_job())
-    outbox.save_progress(job.id, {"post_created": True, "message": {"ts": "1.000001"}})
-    outbox.set_post_url(job.id, "https://x/posts/1")
+    outbox.save_progress(
+        job.id, {"post_created": True, "message": {"ts": "1.000001"}}, post_url="https://x/posts/1"
+    )
     outbox.finish(job.id, JobState.done)
     stored = outbox.get_by_key(job.key)
     assert stored is not None
