@@ -11,6 +11,9 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bridge import __version__
 from bridge.logs import setup_logging
@@ -46,7 +49,38 @@ def serve(args: argparse.Namespace) -> int:
     from bridge.app import build  # after the settings check: start-up errors come first
     from bridge.server import serve_forever
 
-    serve_forever(build(settings, routes), args.host, settings.PORT)
+    try:
+        bridge = build(settings, routes)
+        serve_forever(bridge, args.host, settings.PORT)
+    except BoltError as error:
+        print(
+            f"bridge: Slack refused SLACK_BOT_TOKEN at start-up ({error}): check the token "
+            "or reinstall the app",
+            file=sys.stderr,
+        )
+        return 2
+    except SlackApiError as error:
+        print(
+            f"bridge: Slack refused SLACK_APP_TOKEN for Socket Mode "
+            f"({error.response.get('error')}): create an app-level token with "
+            "connections:write and enable Socket Mode",
+            file=sys.stderr,
+        )
+        return 2
+    except (SlackClientError, OSError) as error:
+        print(
+            f"bridge: Slack could not be reached at {settings.SLACK_API_URL} "
+            f"({type(error).__name__}): check SLACK_API_URL and the network",
+            file=sys.stderr,
+        )
+        return 1
+    except SQLAlchemyError as error:
+        print(
+            f"bridge: the store in DATABASE_URL could not be opened ({type(error).__name__}):"
+            " check the URL and that the database server is up",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

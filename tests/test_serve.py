@@ -85,3 +85,43 @@ def test_serve_refuses_bad_routes_file(tmp_path: Path, fakes: tuple[FakeSlack, F
     )
     assert done.returncode == 2
     assert "bridge.yml: routes.0.channels.0" in done.stderr
+
+
+def test_serve_refuses_a_bot_token_slack_rejects(
+    tmp_path: Path, fakes: tuple[FakeSlack, FakeAmity]
+) -> None:
+    """A token Slack refuses stops start-up with one clear line, no traceback."""
+    env = environment(tmp_path, *fakes)
+    env["SLACK_BOT_TOKEN"] = "xoxb-revoked-token"
+    done = subprocess.run(
+        [sys.executable, "-m", "bridge", "serve"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "bridge: Slack refused SLACK_BOT_TOKEN at start-up" in done.stderr
+    assert "Traceback" not in done.stderr and "xoxb-revoked-token" not in done.stderr
+
+
+def test_serve_reports_an_unreachable_store(
+    tmp_path: Path, fakes: tuple[FakeSlack, FakeAmity]
+) -> None:
+    """A database that cannot be reached stops start-up naming DATABASE_URL, not its value."""
+    env = environment(tmp_path, *fakes)
+    env["DATABASE_URL"] = "postgresql://user:hunter2@127.0.0.1:1/bridge"
+    done = subprocess.run(
+        [sys.executable, "-m", "bridge", "serve"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "the store in DATABASE_URL could not be opened" in done.stderr
+    assert "hunter2" not in done.stderr and "Traceback" not in done.stderr
