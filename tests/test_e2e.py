@@ -403,3 +403,32 @@ def test_metrics_parse_and_count(stack: LocalStack, slack: SlackSender) -> None:
         ]
         == 1
     )
+
+
+def test_malformed_payloads_are_answered_and_store_nothing(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """A reaction event without its item, a command without response_url: no crash, no job."""
+    import json
+    from urllib.parse import urlencode
+
+    event = {
+        "type": "event_callback",
+        "team_id": "T0FAKE",
+        "event_id": "Ev0BAD",
+        "event": {"type": "reaction_added", "user": "U0BOB0001", "reaction": "mega"},
+    }
+    assert slack.post(json.dumps(event).encode(), "application/json").status_code == 200
+    form = urlencode(
+        {
+            "command": "/crosspost",
+            "text": "hello",
+            "team_id": "T0FAKE",
+            "channel_id": NEWS,
+            "user_id": "U0BOB0001",
+        }
+    ).encode()
+    answer = slack.post(form, "application/x-www-form-urlencoded")
+    assert answer.status_code == 200
+    assert "arrived incomplete" in answer.json()["text"]
+    assert stack.bridge.outbox.recent() == []
