@@ -51,7 +51,7 @@ def test_sigkill_mid_post_then_restart(tmp_path: Path, fakes: Fakes) -> None:
     amity.delay_seconds = 0
     again, _ = start(tmp_path, fakes, BRIDGE_LEASE_SECONDS="1")
     try:
-        wait_for(lambda: len(slack.posted) == 1, timeout=20)
+        wait_for(lambda: len(slack.reactions_added) == 1, timeout=20)  # the last step
     finally:
         stop(again)
     assert amity.post_count() == 1
