@@ -85,7 +85,7 @@ class Replies:
         return None if job.scheduled_for else job.response_url
 
     def success(self, job: Job, url: str, progress: dict[str, Any] | None = None) -> None:
-        """Link in the thread plus a ✅ on the message; in the channel for text commands."""
+        """The link: in the message's thread, or in the channel for text commands."""
         if job.kind == "text":
             if response_url := self.live_response_url(job):
                 self.slack.respond(response_url, shared_text(job, url), in_channel=True)
@@ -94,7 +94,10 @@ class Replies:
             return
         text = shared_text(job, url) + files_text(progress or {})
         self.slack.reply(job.channel_id, text, self.thread_of(job))
-        if job.message_ts:
+
+    def mark_shared(self, job: Job) -> None:
+        """A ✅ on the shared message (adding it twice is harmless)."""
+        if job.kind == "message" and job.message_ts:
             self.slack.react(job.channel_id, job.message_ts, DONE_REACTION)
 
     def failure(self, job: Job, reason: str) -> None:

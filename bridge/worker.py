@@ -140,6 +140,11 @@ class Worker:
                 self.outbox.finish(job.id, JobState.done, error=f"reply not sent: {error}")
                 return
             progress["reply_sent"] = True
+            self._save(job, progress)  # the reply is the one step that cannot be repeated
+        try:
+            self.replies.mark_shared(job)
+        except SlackRejected as error:
+            log.warning("bridge.reaction_failed", extra={"job_id": job.id, "error": str(error)})
         self.outbox.finish(job.id, JobState.done, progress=progress)
         log.info("bridge.job_done", extra={"job_id": job.id, "post_id": job.post_id})
 
