@@ -69,5 +69,7 @@ def setup_logging(level: int = logging.INFO, *, as_json: bool | None = None) -> 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "httpx", "slack_sdk.socket_mode"):
+    for noisy in ("httpx", "slack_sdk.socket_mode"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances" is routine when a poll runs long
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
