@@ -17,6 +17,19 @@ from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, SIGNING_SECRET
 from tests.processes import Process, environment
 
 
+def start_up(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bridge serve`` expecting it to stop at start-up."""
+    return subprocess.run(
+        [sys.executable, "-m", "bridge", "serve"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_serve_handles_a_reaction_and_stops_on_sigterm(
     tmp_path: Path, fakes: tuple[FakeSlack, FakeAmity]
 ) -> None:
@@ -51,15 +64,7 @@ def test_serve_refuses_bad_settings(tmp_path: Path, fakes: tuple[FakeSlack, Fake
     env = environment(tmp_path, *fakes)
     del env["AMITY_ADMIN_TOKEN"]
     env["AMITY_REGION"] = "moon"
-    done = subprocess.run(
-        [sys.executable, "-m", "bridge", "serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = start_up(env, tmp_path)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 2
@@ -74,15 +79,7 @@ def test_serve_refuses_bad_routes_file(tmp_path: Path, fakes: tuple[FakeSlack, F
     (tmp_path / "bridge.yml").write_text(
         "routes:\n  - {name: x, channels: [general], emoji: mega, community: c}\n", encoding="utf-8"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bridge", "serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = start_up(env, tmp_path)
     assert done.returncode == 2
     assert "bridge.yml: routes.0.channels.0" in done.stderr
 
@@ -93,15 +90,7 @@ def test_serve_refuses_a_bot_token_slack_rejects(
     """A token Slack refuses stops start-up with one clear line, no traceback."""
     env = environment(tmp_path, *fakes)
     env["SLACK_BOT_TOKEN"] = "xoxb-revoked-token"
-    done = subprocess.run(
-        [sys.executable, "-m", "bridge", "serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = start_up(env, tmp_path)
     assert done.returncode == 2
     assert "bridge: Slack refused SLACK_BOT_TOKEN at start-up" in done.stderr
     assert "Traceback" not in done.stderr and "xoxb-revoked-token" not in done.stderr
@@ -113,15 +102,7 @@ def test_serve_reports_an_unreachable_store(
     """A database that cannot be reached stops start-up naming DATABASE_URL, not its value."""
     env = environment(tmp_path, *fakes)
     env["DATABASE_URL"] = "postgresql://user:hunter2@127.0.0.1:1/bridge"
-    done = subprocess.run(
-        [sys.executable, "-m", "bridge", "serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = start_up(env, tmp_path)
     assert done.returncode == 1
     assert "the store in DATABASE_URL could not be opened" in done.stderr
     assert "hunter2" not in done.stderr and "Traceback" not in done.stderr
