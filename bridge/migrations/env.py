@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bridge.outbox import metadata
+from bridge.jobs import metadata
 
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):

@@ -1,0 +1,137 @@
+"""Jobs: the rows of the outbox, their states, and the table and engine that hold them.
+
+A job is one post to make: what intake knew when it accepted the trigger (``NewJob``)
+plus what the worker has done since (``Job``: state, attempts, step results).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    Enum,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import RowMapping
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The default clock: naive UTC (the database columns hold naive UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class JobState(enum.Enum):
+    """Where a job is in its life."""
+
+    pending = "pending"  # waiting for its next run time
+    running = "running"  # claimed by a worker until lease_until
+    done = "done"  # the post exists and the reply was sent
+    failed = "failed"  # gave up; the person who triggered it was told why
+    cancelled = "cancelled"  # nothing to do (e.g. a bot message), or cancelled by a person
+
+
+metadata = MetaData()
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(400), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("state", Enum(JobState, native_enum=False, length=20), nullable=False, index=True),
+    Column("team_id", String(40), nullable=False),
+    Column("channel_id", String(40), nullable=False),
+    Column("message_ts", String(40)),
+    Column("thread_ts", String(40)),
+    Column("route_name", String(80), nullable=False),
+    Column("community_id", String(900), nullable=False),
+    Column("post_id", String(100), nullable=False),
+    Column("requested_by", String(40), nullable=False),
+    Column("response_url", Text),
+    Column("text", Text),
+    Column("post_url", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_run_at", DateTime, nullable=False, index=True),
+    Column("scheduled_for", DateTime),
+    Column("lease_until", DateTime),
+    Column("last_error", Text),
+    Column("progress", JSON, nullable=False, default=dict),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("key", name="uq_jobs_key"),
+)
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """What intake knows when it accepts a trigger."""
+
+    key: str
+    kind: str  # "message" (a Slack message by channel+ts) or "text" (/crosspost <text>)
+    team_id: str
+    channel_id: str
+    route_name: str
+    community_id: str
+    post_id: str
+    requested_by: str
+    message_ts: str | None = None
+    thread_ts: str | None = None
+    response_url: str | None = None
+    text: str | None = None
+    when: str | None = None  # a scheduled post's time phrase, resolved by the worker
+
+
+@dataclass(frozen=True)
+class Job(NewJob):
+    """A stored job."""
+
+    id: int = 0
+    state: JobState = JobState.pending
+    attempts: int = 0
+    post_url: str | None = None
+    last_error: str | None = None
+    progress: dict[str, Any] = field(default_factory=dict)
+    next_run_at: datetime | None = None
+    scheduled_for: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def to_job(row: RowMapping) -> Job:
+    """A database row as a Job."""
+    values = {k: row[k] for k in Job.__dataclass_fields__ if k in row}
+    values["when"] = (row["progress"] or {}).get("when")
+    return Job(**values)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL and a busy timeout for concurrent writers."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
