@@ -1,8 +1,9 @@
 """Slack message -> Amity post: the pure translation layer (no I/O).
 
 Both inputs (mrkdwn ``text`` and ``rich_text`` blocks) become pieces (``bridge.mrkdwn``);
-one renderer (``bridge.render``) turns pieces into the post text while counting UTF-16 code units, the unit of
-Amity's JavaScript, Swift and Kotlin clients, for mention and link positions.
+one renderer (``bridge.render``) turns pieces into the post text while counting UTF-16
+code units, the unit of Amity's JavaScript, Swift and Kotlin clients, for mention and link
+positions.
 """
 
 from __future__ import annotations
