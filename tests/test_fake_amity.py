@@ -354,3 +354,14 @@ def test_stop_cuts_a_delay_short(amity: FakeAmity) -> None:
     caller.join(timeout=10)
     assert time.monotonic() - started < 5
     assert outcome == [404]
+
+
+def test_packaged_schema_is_the_reference_one() -> None:
+    """The schema the stand-in validates with is the reference's, byte for byte."""
+    import json
+    from pathlib import Path
+
+    reference = Path(__file__).parents[2] / "shared/reference/amity-create-post.schema.json"
+    if not reference.exists():
+        pytest.skip("shared/reference is not beside this checkout")
+    assert load_schema() == json.loads(reference.read_text(encoding="utf-8"))
