@@ -206,14 +206,3 @@ class AmityClient:
             raise
         found = answer.get("communities") if isinstance(answer, dict) else None
         return found[0] if found else None
-
-    def get_post(self, post_id: str) -> dict[str, Any] | None:
-        """``GET /api/v3/posts/{postId}``, or None when it does not exist."""
-        try:
-            answer = self._request("GET", f"api/v3/posts/{post_id}")
-        except AmityRejected as error:
-            if error.status == 404 or error.code == 400400:
-                return None
-            raise
-        posts = answer.get("posts") if isinstance(answer, dict) else None
-        return posts[0] if posts else None

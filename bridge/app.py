@@ -59,6 +59,9 @@ class Bridge:
     _running: threading.Lock = field(default_factory=threading.Lock)
     last_poll: datetime | None = None
 
+    def __post_init__(self) -> None:
+        self.slack_handler = SlackRequestHandler(self.bolt)
+
     def start_worker(self) -> None:
         """Poll the outbox every BRIDGE_POLL_SECONDS (and at once when woken)."""
         self.scheduler.add_job(
@@ -129,7 +132,7 @@ class Bridge:
             return [self.metrics.render()]
         started = time.perf_counter()
         try:
-            return SlackRequestHandler(self.bolt)(environ, start_response)
+            return self.slack_handler(environ, start_response)
         finally:
             self.metrics.ack.observe(time.perf_counter() - started)
 

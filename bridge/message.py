@@ -46,7 +46,3 @@ class SlackMessage(BaseModel):
     def is_from_bot(self) -> bool:
         """Bot messages (the bridge's own replies included) are never cross-posted."""
         return self.bot_id is not None or self.subtype == "bot_message"
-
-    def is_thread_reply(self) -> bool:
-        """True for a reply inside a thread (not the thread's parent)."""
-        return self.thread_ts is not None and self.thread_ts != self.ts

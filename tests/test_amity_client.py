@@ -119,8 +119,8 @@ def test_answer_without_post_is_retryable() -> None:
         client(handler).create_post(body())
 
 
-def test_get_post_missing_is_none() -> None:
-    """GET of an unknown post gives None; other errors still raise."""
-    assert client(envelope(404, 400400, "Resource Not Found.")).get_post("nope") is None
+def test_get_community_missing_is_none() -> None:
+    """GET of an unknown community gives None; other errors still raise."""
+    assert client(envelope(404, 400400, "Resource Not Found.")).get_community("nope") is None
     with pytest.raises(AmityRejected):
-        client(envelope(403, 400300, "Forbidden")).get_post("x")
+        client(envelope(403, 400300, "Forbidden")).get_community("x")
