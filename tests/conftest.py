@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,25 +19,35 @@ from bridge.outbox import Outbox, make_engine, metadata
 POSTGRES_ADMIN_URL = os.environ.get(
     "BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TEST_DATABASE = "bridge_test"
+# Each test run has a database of its own, so two runs on one server never interfere.
+TEST_DATABASE = f"bridge_test_{uuid.uuid4().hex[:12]}"
+_created: list[str] = []
 
 
 def postgres_url() -> str:
-    """A URL of a database for the tests, created when missing; skip (fail in CI) if no server."""
+    """A URL of this run's database, created on first use; skip (fail in CI) if no server."""
     try:
-        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            exists = conn.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": TEST_DATABASE}
-            ).first()
-            if not exists:
+        if not _created:
+            admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{TEST_DATABASE}"'))
-        admin.dispose()
+            admin.dispose()
+            _created.append(TEST_DATABASE)
     except OperationalError as error:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required in CI but unreachable: {error}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}")
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DATABASE
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop this run's PostgreSQL database."""
+    if not _created:
+        return
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def reset_postgres(url: str) -> None:
