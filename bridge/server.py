@@ -13,23 +13,28 @@ from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bridge.app import Bridge
+from bridge.guard import Guard, GuardedChannel, waitress_limits
 
 log = logging.getLogger("bridge.server")
 
 
 def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> BaseWSGIServer:
-    """A waitress server bound to ``host:port`` (port 0 picks a free port)."""
+    """A waitress server bound to ``host:port`` (port 0 picks a free port), running
+    ``Bridge.wsgi`` behind the guard (bridge/guard.py) with a bounded request body."""
+    token = bridge.settings.BRIDGE_METRICS_TOKEN
     server = create_server(
-        bridge.wsgi,
+        Guard(bridge.wsgi, metrics_token=token.get_secret_value() if token else None),
         host=host,
         port=port,
         threads=threads,
         ident="bridge",
         channel_timeout=30,
         clear_untrusted_proxy_headers=True,
+        **waitress_limits(bridge.settings.BRIDGE_MAX_BODY_BYTES),
     )
     if isinstance(server, MultiSocketServer):  # pragma: no cover - one host, one socket
         raise TypeError(f"{host} resolves to several addresses: give one IP address")
+    server.channel_class = GuardedChannel  # logs waitress's own refusals (413, 400)
     return server
 
 

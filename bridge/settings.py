@@ -50,6 +50,10 @@ HOW_TO_FIX: dict[str, str] = {
     "BRIDGE_UPLOAD_CONCURRENCY": "how many files of one message upload at once, 1 to 10",
     "AMITY_RATE_LIMIT": "the number of Amity requests allowed per 5 seconds (default 100)",
     "PORT": "a TCP port number",
+    "BRIDGE_MAX_BODY_BYTES": "the largest request body accepted, in bytes, at least 65536 "
+    "(default 1048576)",
+    "BRIDGE_METRICS_TOKEN": "a long random string that Prometheus sends as a bearer token, "
+    "or leave it unset to serve /metrics to anyone",
 }
 
 
@@ -94,6 +98,8 @@ class Settings(StoreSettings):
     BRIDGE_MAX_FILE_MB: float = Field(default=100.0, gt=0)
     BRIDGE_UPLOAD_CONCURRENCY: int = Field(default=3, ge=1, le=10)
     PORT: int = Field(default=3000, ge=0, le=65535)
+    BRIDGE_MAX_BODY_BYTES: int = Field(default=1_048_576, ge=65_536)
+    BRIDGE_METRICS_TOKEN: SecretStr | None = None
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
@@ -110,6 +116,11 @@ class Settings(StoreSettings):
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
+
+    @field_validator("BRIDGE_METRICS_TOKEN")
+    @classmethod
+    def _optional_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @field_validator("SLACK_SIGNING_SECRET", "AMITY_ADMIN_TOKEN")
     @classmethod

@@ -88,6 +88,20 @@ def test_missing_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     ]
 
 
+def test_edge_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Body limit 1 MiB unless set (64 KiB at least); a blank metrics token means none."""
+    s = settings(monkeypatch, tmp_path, BRIDGE_METRICS_TOKEN=" ")
+    assert (s.BRIDGE_MAX_BODY_BYTES, s.BRIDGE_METRICS_TOKEN) == (1024 * 1024, None)
+    s = settings(monkeypatch, tmp_path, BRIDGE_MAX_BODY_BYTES="2000000", BRIDGE_METRICS_TOKEN="t")
+    assert s.BRIDGE_MAX_BODY_BYTES == 2_000_000
+    assert s.BRIDGE_METRICS_TOKEN is not None and s.BRIDGE_METRICS_TOKEN.get_secret_value() == "t"
+    with pytest.raises(ValidationError) as caught:
+        settings(monkeypatch, tmp_path, BRIDGE_MAX_BODY_BYTES="1000")
+    [line] = describe_errors(caught.value)
+    assert line.startswith("setting BRIDGE_MAX_BODY_BYTES is invalid")
+    assert "at least 65536" in line
+
+
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "bridge.yml"
     path.write_text(text, encoding="utf-8")
