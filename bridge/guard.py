@@ -9,8 +9,10 @@ The Slack URL is public, so anyone can send it anything. Two layers keep that ch
 - :class:`Guard`, WSGI middleware in front of ``Bridge.wsgi``, refuses with 401 every
   request to a Slack route whose signature headers cannot be Slack's (missing, not
   ``v0=`` + 64 hex digits, a timestamp that is not a number or is outside Slack's
-  5-minute window), before anything reads its body. Bolt still verifies the full
-  signature of every request that passes. ``GET /healthz`` is open; ``GET /metrics``
+  5-minute window) without reading its body; then it checks the signature over the
+  body, read in 64 KiB pieces and rewound, and refuses a wrong one before anything
+  parses the body (Bolt parses before it verifies, and answers junk with a 500). Bolt
+  still verifies every request that passes. ``GET /healthz`` is open; ``GET /metrics``
   asks for ``Authorization: Bearer <BRIDGE_METRICS_TOKEN>`` when that is set.
 
 Every refusal logs one short ``bridge.request_refused`` line: status, reason, path. Never
@@ -19,6 +21,7 @@ the body, never a header value.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import re
@@ -40,6 +43,7 @@ MAX_SKEW_SECONDS = 300  # Slack's replay window, checked the same way by Bolt
 HEALTH = "/healthz"
 METRICS = "/metrics"
 MEMORY_PER_BODY = 65_536  # bytes of a body held in memory; the rest waits on disk
+PIECE = 65_536  # bytes of a body read at a time to check its signature
 
 
 class WaitressLimits(TypedDict):
@@ -66,27 +70,26 @@ class Guard:
         self,
         app: WSGIApplication,
         *,
+        signing_secret: str,
         metrics_token: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.app = app
+        self.secret = signing_secret.encode()
         self.metrics_token = metrics_token.encode() if metrics_token else None
         self.clock = clock
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Pass the request on, or answer 401 without reading its body."""
+        """Pass the request on, or answer 401 without parsing its body."""
         path = str(environ.get("PATH_INFO", ""))
         if environ.get("REQUEST_METHOD") == "GET" and path in (HEALTH, METRICS):
             if path == METRICS and not self._may_scrape(environ):
                 return refuse(start_response, path, "metrics_unauthorized", METRICS_REFUSED)
             return self.app(environ, start_response)
-        if reason := self.implausible(environ):
+        reason = self.implausible(environ) or (None if self.signed(environ) else "bad_signature")
+        if reason:
             return refuse(start_response, path, reason, UNSIGNED_REFUSED)
-        try:
-            return self.app(environ, start_response)
-        except UnicodeDecodeError:
-            # Bolt decodes the body before it checks the signature; Slack only sends UTF-8
-            return refuse(start_response, path, "body_not_utf8", NOT_UTF8, status=BAD_REQUEST)
+        return self.app(environ, start_response)
 
     def implausible(self, environ: WSGIEnvironment) -> str | None:
         """Why the signature headers cannot be Slack's, or None when they might be."""
@@ -100,6 +103,19 @@ class Guard:
             return "stale_timestamp"
         return None
 
+    def signed(self, environ: WSGIEnvironment) -> bool:
+        """Whether the body bears the signature; the body is rewound for the app."""
+        stream = environ["wsgi.input"]
+        start = stream.tell()
+        stamp = str(environ["HTTP_X_SLACK_REQUEST_TIMESTAMP"]).encode()
+        mac = hmac.new(self.secret, b"v0:" + stamp + b":", hashlib.sha256)
+        remaining = int(environ.get("CONTENT_LENGTH") or 0)  # waitress sets it for chunked too
+        while remaining > 0 and (piece := stream.read(min(remaining, PIECE))):
+            mac.update(piece)
+            remaining -= len(piece)
+        stream.seek(start)
+        return hmac.compare_digest("v0=" + mac.hexdigest(), environ["HTTP_X_SLACK_SIGNATURE"])
+
     def _may_scrape(self, environ: WSGIEnvironment) -> bool:
         if self.metrics_token is None:
             return True
@@ -107,31 +123,20 @@ class Guard:
         return hmac.compare_digest(given, b"Bearer " + self.metrics_token)
 
 
-UNAUTHORIZED = "401 Unauthorized"
-BAD_REQUEST = "400 Bad Request"
 UNSIGNED_REFUSED = "This URL accepts only requests signed by Slack within the last 5 minutes.\n"
 METRICS_REFUSED = "Send Authorization: Bearer <BRIDGE_METRICS_TOKEN>.\n"
-NOT_UTF8 = "The body is not UTF-8.\n"
 
 
-def refuse(
-    start_response: StartResponse,
-    path: str,
-    reason: str,
-    text: str,
-    *,
-    status: str = UNAUTHORIZED,
-) -> list[bytes]:
-    """Answer ``status`` with a one-line explanation, and log one line."""
+def refuse(start_response: StartResponse, path: str, reason: str, text: str) -> list[bytes]:
+    """Answer 401 with a one-line explanation, and log one line."""
     log.warning(
-        "bridge.request_refused",
-        extra={"status": int(status[:3]), "reason": reason, "path": path[:80]},
+        "bridge.request_refused", extra={"status": 401, "reason": reason, "path": path[:80]}
     )
     body = text.encode()
     headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
     if reason == "metrics_unauthorized":
         headers.append(("WWW-Authenticate", 'Bearer realm="metrics"'))
-    start_response(status, headers)
+    start_response("401 Unauthorized", headers)
     return [body]
 
 

@@ -21,16 +21,22 @@ log = logging.getLogger("bridge.server")
 def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> BaseWSGIServer:
     """A waitress server bound to ``host:port`` (port 0 picks a free port), running
     ``Bridge.wsgi`` behind the guard (bridge/guard.py) with a bounded request body."""
-    token = bridge.settings.BRIDGE_METRICS_TOKEN
+    settings = bridge.settings
+    token = settings.BRIDGE_METRICS_TOKEN
+    guard = Guard(
+        bridge.wsgi,
+        signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
+        metrics_token=token.get_secret_value() if token else None,
+    )
     server = create_server(
-        Guard(bridge.wsgi, metrics_token=token.get_secret_value() if token else None),
+        guard,
         host=host,
         port=port,
         threads=threads,
         ident="bridge",
         channel_timeout=30,
         clear_untrusted_proxy_headers=True,
-        **waitress_limits(bridge.settings.BRIDGE_MAX_BODY_BYTES),
+        **waitress_limits(settings.BRIDGE_MAX_BODY_BYTES),
     )
     if isinstance(server, MultiSocketServer):  # pragma: no cover - one host, one socket
         raise TypeError(f"{host} resolves to several addresses: give one IP address")

@@ -210,13 +210,19 @@ def test_every_route_but_health_and_metrics_is_guarded(
     assert [line["path"] for line in refused(refusals)] == ["/webhooks/other", "/healthz"]
 
 
-def test_plausible_headers_with_a_body_that_is_not_utf8_get_400(
-    stack: LocalStack, refusals: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    "body", [b"\xff\xfe" + MARKER, b"[" * 60_000, MARKER, b'{"type": "url_verification"}']
+)
+def test_a_wrong_signature_is_refused_before_the_body_is_parsed(
+    stack: LocalStack, refusals: pytest.LogCaptureFixture, body: bytes
 ) -> None:
-    """Bolt decodes before it verifies: bytes that are not UTF-8 get 400, not 500."""
-    answer = httpx.post(stack.events_url, content=b"\xff\xfe" + MARKER, headers=plausible())
-    assert answer.status_code == 400
-    assert [line["reason"] for line in refused(refusals)] == ["body_not_utf8"]
+    """Well-formed headers, wrong HMAC: 401 whatever the body (Bolt would parse it first,
+    and answer bytes that are not UTF-8 or not a JSON object with a 500)."""
+    answer = httpx.post(
+        stack.events_url, content=body, headers=plausible() | {"Content-Type": JSON}
+    )
+    assert answer.status_code == 401
+    assert [line["reason"] for line in refused(refusals)] == ["bad_signature"]
     assert nothing_stored(stack)
 
 
@@ -276,8 +282,9 @@ class Untouchable(BytesIO):
         raise AssertionError("the body of a refused request was read")
 
 
-def test_refusals_never_read_the_body() -> None:
-    """The guard decides from the headers alone; the app is not called."""
+def test_header_refusals_never_read_the_body() -> None:
+    """Missing or stale signature headers, or no metrics token: decided from the headers
+    alone; the body is not read and the app not called."""
     called: list[str] = []
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
@@ -290,7 +297,7 @@ def test_refusals_never_read_the_body() -> None:
     def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
         statuses.append(status)
 
-    guard = Guard(app, metrics_token="t", clock=lambda: 1_700_000_000.0)
+    guard = Guard(app, signing_secret="s", metrics_token="t", clock=lambda: 1_700_000_000.0)
     stamp = {"HTTP_X_SLACK_SIGNATURE": "v0=" + "0" * 64}
     for extra in (
         {},
@@ -300,6 +307,7 @@ def test_refusals_never_read_the_body() -> None:
         environ = {
             "REQUEST_METHOD": "POST",
             "PATH_INFO": "/slack/events",
+            "CONTENT_LENGTH": "9",
             "wsgi.input": Untouchable(),
         }
         guard(environ | extra, start_response)
@@ -307,6 +315,42 @@ def test_refusals_never_read_the_body() -> None:
     guard(get_metrics, start_response)
     assert statuses == ["401 Unauthorized"] * 4
     assert called == []
-    inside = stamp | {"HTTP_X_SLACK_REQUEST_TIMESTAMP": "1699999700"}  # 300 s: still valid
-    guard(inside | {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events"}, start_response)
-    assert called == ["/slack/events"]
+
+
+def test_signed_body_is_rewound_for_the_app() -> None:
+    """Within the window (300 s) and signed: the app reads the whole body from the start."""
+    seen: list[bytes] = []
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        seen.append(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
+        start_response("200 OK", [])
+        return [b""]
+
+    body = b"payload=" + b"x" * 200_000  # several of the guard's 64 KiB pieces
+    headers = signed_headers("secret", body, timestamp=1_699_999_700)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_X_SLACK_REQUEST_TIMESTAMP": headers["X-Slack-Request-Timestamp"],
+        "HTTP_X_SLACK_SIGNATURE": headers["X-Slack-Signature"],
+        "wsgi.input": BytesIO(body),
+    }
+    guard = Guard(app, signing_secret="secret", clock=lambda: 1_700_000_000.0)
+    guard(environ, lambda status, headers, exc=None: lambda data: None)
+    assert seen == [body]
+
+
+def test_a_signed_chunked_request_is_handled(stack: LocalStack) -> None:
+    """The signature check reads a chunked body whole (waitress gives its length)."""
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "sent in chunks"})
+    body = reaction_added_body(
+        team_id=TEAM, user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"]
+    )
+    fields = signed_headers(SIGNING_SECRET, body, content_type=JSON)
+    fields["Transfer-Encoding"] = "chunked"
+    half = len(body) // 2
+    chunks = [b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:half], body[half:])]
+    assert exchange(port_of(stack), head(fields), [*chunks, b"0\r\n\r\n"]) == b"HTTP/1.1 200 OK"
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    assert [p["data"]["text"] for p in stack.amity.posts] == ["sent in chunks"]
