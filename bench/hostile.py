@@ -2,14 +2,14 @@
 
 The bridge runs as its own process (``python -m bridge serve``) against the stand-ins.
 
-- **oversized**: six concurrent unsigned 80 MB bodies of random bytes, in four variants:
-  declared (``Content-Length``), chunked, a small declared length followed by 80 MB (a
-  lying ``Content-Length``), and declared with headers shaped like Slack's (so that only
-  the size stops it); then, for comparison, UTF-8 bodies of exactly the limit with
-  Slack-shaped headers, the costliest requests that reach Bolt (its signature check
-  refuses them).
-  Reports the answers given, the bytes each client managed to send, and the growth of
-  the bridge's process tree peak RSS over idle (goal: under 50 MB).
+- **oversized**: six concurrent unsigned 80 MB bodies of random bytes, in five variants:
+  declared (``Content-Length``), the same with ``Expect: 100-continue``, chunked, a small
+  declared length followed by 80 MB (a lying ``Content-Length``), and declared with
+  headers shaped like Slack's (so that only the size stops it); then, for comparison,
+  UTF-8 bodies of exactly the limit with Slack-shaped headers, the costliest requests
+  the bridge reads (the signature check over the body refuses them). Reports the answers
+  given, the bytes each client managed to send, and the growth of the bridge's process
+  tree peak RSS over idle (goal: under 50 MB).
 - **flood**: a second process sends requests with no signature or a wrong one as fast as
   it can while signed reactions arrive at a steady pace. Reports the flood's rate and
   answers, the signed acks' latency as the client saw it (goal: max under 1 s), and
@@ -108,6 +108,7 @@ def hostile_request(port: int, variant: str, size: int) -> dict[str, Any]:
     """Send one oversized request over a raw socket; the answer and what it cost to send."""
     framing = {
         "declared": f"Content-Length: {size}\r\n",
+        "declared_expect_continue": f"Content-Length: {size}\r\nExpect: 100-continue\r\n",
         "declared_slack_shaped": f"Content-Length: {size}\r\n" + slack_shaped(),
         "at_limit_slack_shaped": f"Content-Length: {size}\r\n" + slack_shaped(),
         "chunked": "Transfer-Encoding: chunked\r\n",
@@ -119,7 +120,7 @@ def hostile_request(port: int, variant: str, size: int) -> dict[str, Any]:
     ).encode()
     piece = b"%x\r\n%s\r\n" % (len(PIECE), PIECE) if variant == "chunked" else PIECE
     if variant == "at_limit_slack_shaped":
-        piece = b"a" * len(PIECE)  # UTF-8, so Bolt reads, parses and checks it
+        piece = b"a" * len(PIECE)  # UTF-8: read whole by the signature check
     sent, started = 0, time.perf_counter()
     with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
         sock.sendall(head)
@@ -148,7 +149,13 @@ def oversized(process: Process, port: int, limit: int, args: argparse.Namespace)
     idle = idle_rss(process.proc.pid)
     results: dict[str, Any] = {"idle_rss_mb": round(idle / MB, 1)}
     overall = idle
-    variants = ("declared", "chunked", "lying_length", "declared_slack_shaped")
+    variants = (
+        "declared",
+        "declared_expect_continue",
+        "chunked",
+        "lying_length",
+        "declared_slack_shaped",
+    )
     for variant in (*variants, "at_limit_slack_shaped"):
         with PeakRss(process.proc.pid) as rss, ThreadPoolExecutor(args.clients) as pool:
             size = args.body_mb * MB if variant in variants else limit

@@ -3,9 +3,10 @@
 The Slack URL is public, so anyone can send it anything. Two layers keep that cheap:
 
 - **waitress** refuses a body over ``BRIDGE_MAX_BODY_BYTES`` with 413 while receiving it:
-  a declared ``Content-Length`` at once, a chunked body as soon as it crosses the limit.
-  What it accepts waits in memory up to 64 KiB and in a temporary file past that
-  (:func:`waitress_limits`). :class:`GuardedChannel` adds one log line per such refusal.
+  a declared ``Content-Length`` at once (even when the client asked ``Expect:
+  100-continue``), a chunked body as soon as it crosses the limit. What it accepts waits
+  in memory up to 64 KiB and in a temporary file past that (:func:`waitress_limits`).
+  :class:`GuardedChannel` adds one log line per such refusal.
 - :class:`Guard`, WSGI middleware in front of ``Bridge.wsgi``, refuses with 401 every
   request to a Slack route whose signature headers cannot be Slack's (missing, not
   ``v0=`` + 64 hex digits, a timestamp that is not a number or is outside Slack's
@@ -163,3 +164,14 @@ class GuardedChannel(HTTPChannel):
     """waitress's connection handler, with its refusals logged."""
 
     error_task_class = RefusalTask
+
+    def send_continue(self) -> None:
+        """``Expect: 100-continue``: invite the body only if the request is acceptable.
+
+        waitress would send ``100 Continue`` even for a body over the limit, read up to
+        the limit, then answer 413; refusing at once spares that megabyte.
+        """
+        if self.request is not None and self.request.error is not None:
+            self.request.expect_continue = False
+            return
+        super().send_continue()

@@ -117,6 +117,25 @@ def test_declared_oversized_body_gets_413_at_once(
     assert nothing_stored(stack)
 
 
+def test_oversized_body_announced_with_expect_continue_gets_413_without_continue(
+    stack: LocalStack, refusals: pytest.LogCaptureFixture
+) -> None:
+    """``Expect: 100-continue`` with a length over the limit: 413 is the first answer."""
+    fields = {"Content-Type": JSON, "Content-Length": "80000000", "Expect": "100-continue"}
+    assert exchange(port_of(stack), head(fields), []) == b"HTTP/1.1 413 Request Entity Too Large"
+    assert nothing_stored(stack)
+
+
+def test_acceptable_body_announced_with_expect_continue_is_invited(stack: LocalStack) -> None:
+    """``Expect: 100-continue`` within the limit: ``100 Continue``, then the answer."""
+    fields = {"Content-Type": JSON, "Content-Length": "16", "Expect": "100-continue"}
+    with socket.create_connection(("127.0.0.1", port_of(stack)), timeout=15) as sock:
+        sock.sendall(head(fields))
+        assert sock.recv(4096).startswith(b"HTTP/1.1 100 Continue")
+        sock.sendall(MARKER[:16])
+        assert sock.recv(4096).startswith(b"HTTP/1.1 401 Unauthorized")
+
+
 def test_chunked_body_is_cut_off_with_413(
     stack: LocalStack, refusals: pytest.LogCaptureFixture
 ) -> None:
