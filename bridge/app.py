@@ -155,6 +155,8 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         max_attempts=settings.BRIDGE_MAX_ATTEMPTS,
         max_age=timedelta(hours=settings.BRIDGE_MAX_AGE_HOURS),
         lease=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS),
+        backoff_cap=timedelta(seconds=settings.BRIDGE_BACKOFF_CAP_SECONDS),
+        notice_after=timedelta(seconds=settings.BRIDGE_DELAY_NOTICE_SECONDS),
     )
     downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False)
     attacher = Attacher(

@@ -24,7 +24,8 @@ def clock() -> MovableClock:
 def test_amity_unreachable_then_back(
     tmp_path: Path, clock: MovableClock, database_url: str
 ) -> None:
-    """Connection refused for a while: the job waits, then posts once when Amity is back."""
+    """Connection refused for a while: the job waits, the person is told once that it is
+    delayed, then it posts once when Amity is back."""
     stack = start_stack(tmp_path, clock=clock, database_url=database_url)
     port = int(stack.amity.url.rsplit(":", 1)[1])
     stack.amity.stop()
@@ -48,7 +49,9 @@ def test_amity_unreachable_then_back(
         clock.advance(timedelta(minutes=15))
         wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
         assert [p["data"]["text"] for p in revived.posts] == ["after the outage"]
-        assert len(stack.slack.posted) == 1 and stack.slack.ephemerals == []
+        [notice] = stack.slack.ephemerals
+        assert notice.text.startswith("Delayed: Amity is unavailable")
+        assert len(stack.slack.posted) == 1
     finally:
         stack.stop()
         if revived is not None:

@@ -280,7 +280,8 @@ def test_empty_message_is_refused(stack: LocalStack, slack: SlackSender) -> None
 
 
 def test_amity_down_then_back(stack: LocalStack, slack: SlackSender, clock: MovableClock) -> None:
-    """503 then 429: the job waits (backoff), is retried, and posts once."""
+    """503 then 429 for 15 minutes: the job waits (backoff), the person hears once that it
+    is delayed, and it posts once."""
     stack.amity.fail_next(503, None)
     stack.amity.fail_next(429, 400311, "RateLimit Exceed.")
     msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "eventually"})
@@ -292,7 +293,8 @@ def test_amity_down_then_back(stack: LocalStack, slack: SlackSender, clock: Mova
     job = find_job(stack, msg["ts"])
     assert job is not None and job.attempts == 3
     assert stack.amity.post_count() == 1 and len(stack.slack.posted) == 1
-    assert stack.slack.ephemerals == []
+    [notice] = stack.slack.ephemerals
+    assert notice.text.startswith("Delayed:") and "Could not" not in notice.text
 
 
 def test_lost_answer_is_not_a_second_post(
