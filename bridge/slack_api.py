@@ -28,6 +28,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest as RetryHttpRequest
+from slack_sdk.http_retry.response import HttpResponse as RetryHttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 from bridge.failures import Permanent, Retryable, retry_after_seconds
@@ -51,6 +54,7 @@ ADVICE = {
     "account_inactive": "the Slack token was revoked: reinstall the app",
 }
 SLACK_HOSTS = ("slack.com", "hooks.slack.com")
+MAX_INLINE_WAIT = 3.0  # seconds of Retry-After waited in place; longer reschedules the job
 
 
 class SlackError(Exception):
@@ -93,11 +97,31 @@ def _retry_after(headers: Any) -> float | None:
     return None
 
 
+class ShortRateLimitRetry(RateLimitErrorRetryHandler):
+    """Waits out a 429 in place only when Slack asks for a short pause; a longer one is
+    raised (a ``SlackRetryable`` carrying ``Retry-After``) and the job is rescheduled
+    instead of holding a worker thread asleep."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: RetryHttpRequest,
+        response: RetryHttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = _retry_after(response.headers)
+        return wait is not None and wait <= MAX_INLINE_WAIT
+
+
 def make_web_client(token: str, base_url: str) -> WebClient:
-    """The one WebClient: SLACK_API_URL, retries for connection errors and 429s."""
+    """The one WebClient: SLACK_API_URL, one quick retry for a dropped connection or a
+    short 429."""
     client = WebClient(token=token, base_url=base_url, timeout=15)
     client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=1))
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
+    client.retry_handlers.append(ShortRateLimitRetry(max_retry_count=1))
     return client
 
 

@@ -244,3 +244,25 @@ def test_slack_rate_limit_is_waited_out(tmp_path: Path, clock: MovableClock) -> 
         assert stack.amity.post_count() == 1
     finally:
         stack.stop()
+
+
+def test_slack_dropping_connections_is_retried_not_a_crash(
+    tmp_path: Path, clock: MovableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack closing the connection on the fetch: a retry with a reason, no traceback."""
+    stack = start_stack(tmp_path, clock=clock)
+    try:
+        stack.slack.drop_next("conversations.history", times=2)  # the call and its quick retry
+        msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "dropped"})
+        with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+            slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
+        job = wait_retrying(stack, msg["ts"], 1)
+        assert (job.last_error or "").startswith(
+            "Slack could not be reached for conversations.history"
+        )
+        assert not [r for r in caplog.records if r.getMessage() == "bridge.job_crashed"]
+        clock.advance(timedelta(minutes=5))
+        wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+        assert stack.amity.post_count() == 1
+    finally:
+        stack.stop()
