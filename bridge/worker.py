@@ -125,6 +125,7 @@ class Worker:
 
     def _settle(self, job: Job, error: Failure) -> None:
         """Apply :func:`decide`'s answer: retry later, or fail with advice."""
+        job = self._latest(job)
         now = self.outbox.clock()
         age = now - (job.scheduled_for or job.created_at or now)
         decision = decide(error, attempts=job.attempts, age=age, rules=self.policy.retry_rules)
@@ -133,6 +134,13 @@ class Worker:
                 self._retry(job, decision)
             case Fail(advice=advice):
                 self._fail(job, advice)
+
+    def _latest(self, job: Job) -> Job:
+        """The job as stored now (with the progress of this attempt), answering in the
+        thread of its message when the message is a thread reply."""
+        stored = self.outbox.get(job.id) or job
+        thread = (stored.progress.get("message") or {}).get("thread_ts")
+        return dataclasses.replace(stored, thread_ts=thread) if thread else stored
 
     def _save(self, job: Job, progress: dict[str, Any]) -> None:
         self.outbox.save_progress(job.id, progress, self.policy.lease)
@@ -268,8 +276,7 @@ class Worker:
     def _tell_delayed(self, job: Job, service: str) -> None:
         """Once a job has been failing for ``notice_after``, tell its person, once, that
         the post is delayed (never that it failed). The flag lives in the job's progress."""
-        stored = self.outbox.get(job.id)  # the progress saved by the steps of this attempt
-        progress = dict((stored or job).progress)
+        progress = dict(job.progress)
         if progress.get("delay_notice_sent"):
             return
         now = self.outbox.clock()

@@ -134,3 +134,21 @@ def test_a_short_hiccup_tells_nobody(stack: LocalStack, clock: MovableClock) -> 
     job = wait_out(stack, clock, msg["ts"])
     assert job.attempts == 3 and stack.amity.post_count() == 1
     assert stack.slack.ephemerals == [] and len(stack.slack.posted) == 1
+
+
+def test_the_notice_for_a_thread_reply_goes_to_its_thread(
+    stack: LocalStack, clock: MovableClock
+) -> None:
+    """A reply in a thread, shared during an outage: the notice and the link both go to
+    the thread it belongs to."""
+    amity_server_fault(stack)
+    parent = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "thread start"})
+    child = stack.slack.add_message(
+        NEWS, {"user": "U0ALICE01", "text": "the reply", "thread_ts": parent["ts"]}
+    )
+    with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+        slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=child["ts"])
+    wait_out(stack, clock, child["ts"])
+    [notice] = stack.slack.ephemerals
+    [reply] = stack.slack.posted
+    assert notice.thread_ts == reply.thread_ts == parent["ts"]
