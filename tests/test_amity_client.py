@@ -104,7 +104,7 @@ REJECTED = [
     ),
     ("moderation", answer(403, 400314, "Image is not allowed"), "moderation"),
     ("no community", answer(404, 400400, "Resource Not Found."), "the community comm1 was not"),
-    ("no file", answer(404, 400400, "File not found f-1."), "no longer has a file"),
+    ("no file", answer(404, 400400, "File not found f-1."), "did not find a file uploaded"),
 ]
 RETRYABLE = [
     ("server fault, 500 + 500000", answer(500, 500000, "Unexpected error")),
