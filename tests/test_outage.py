@@ -13,7 +13,7 @@ from bridge.fakes.server import wait_for
 from bridge.fakes.signed import SlackSender
 from bridge.fakes.stack import NEWS, SIGNING_SECRET, LocalStack, start_stack
 from bridge.outbox import Job, JobState
-from tests.e2e import MovableClock, find_job
+from tests.e2e import MovableClock, find_job, job_state, wait_retrying
 
 CAP = timedelta(seconds=10)  # BRIDGE_BACKOFF_CAP_SECONDS
 NOTICE_AFTER = timedelta(seconds=30)  # BRIDGE_DELAY_NOTICE_SECONDS
@@ -152,3 +152,29 @@ def test_the_notice_for_a_thread_reply_goes_to_its_thread(
     [notice] = stack.slack.ephemerals
     [reply] = stack.slack.posted
     assert notice.thread_ts == reply.thread_ts == parent["ts"]
+
+
+def test_an_hour_long_outage_with_default_settings(
+    tmp_path: Path, clock: MovableClock, database_url: str
+) -> None:
+    """Default settings, Amity answering 500 / 500000 for 65 minutes of a compressed clock
+    (13 tries, 5 minutes apart at most): one post after it, one notice, the thread reply."""
+    stack = start_stack(tmp_path, clock=clock, database_url=database_url)
+    try:
+        stack.amity.fail_next(500, 500000, "Unexpected error", times=13)
+        msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "after an hour"})
+        with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+            slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
+        for attempt in range(1, 14):
+            job = wait_retrying(stack, msg["ts"], attempt)
+            assert job.next_run_at is not None
+            assert job.next_run_at - clock() <= timedelta(minutes=5)  # the backoff cap
+            clock.advance(timedelta(minutes=5))
+        wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+        assert stack.amity.post_count() == 1
+        [notice] = stack.slack.ephemerals
+        assert notice.text.startswith("Delayed: Amity is unavailable")
+        [reply] = stack.slack.posted
+        assert reply.thread_ts == msg["ts"]
+    finally:
+        stack.stop()
