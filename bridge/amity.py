@@ -1,15 +1,8 @@
-"""Amity Social Cloud REST client (httpx), with typed errors from Amity's envelope.
+"""Amity Social Cloud REST client (httpx): create a post, upload a file, read a community.
 
-Errors::
-
-    AmityError                     anything that went wrong talking to Amity
-    ├── AmityRetryable             may succeed later: network, timeout, 5xx, 429 / 400311
-    └── AmityRejected              Amity said no; the person must change something
-        └── AmityAlreadyExists     400315: the post ID is taken (the post exists)
-
-``AmityRejected.advice`` is a sentence for the person in Slack. The admin token is
-sent only to the configured Amity origin: the client has that base URL and makes only
-relative requests.
+The admin token is sent only to the configured Amity origin: the client has that base
+URL and makes only relative requests. Errors are typed from the HTTP status and Amity's
+code together (:mod:`bridge.amity_errors`, re-exported here).
 """
 
 from __future__ import annotations
@@ -21,58 +14,28 @@ from typing import IO, Any
 
 import httpx
 
+from bridge.amity_errors import (
+    AmityAlreadyExists,
+    AmityError,
+    AmityRejected,
+    AmityRetryable,
+    to_error,
+)
 from bridge.post import CreatePost
 from bridge.ratelimit import SlidingWindow
 
-ADVICE: dict[int, str] = {
-    400000: "Amity rejected the post as invalid",
-    400100: "the Amity admin token was refused, or its user is not a member of the "
-    "community: ask an admin to check AMITY_ADMIN_TOKEN and the community's members",
-    400300: "the Amity admin user may not post in this community: ask a community "
-    "moderator to allow it",
-    400301: "the Amity admin user lacks the permission to post in this community",
-    400302: "the Amity admin user is muted in this community",
-    400304: "the Amity admin user is banned from this community",
-    400308: "the text contains a word that the community's network blocks: "
-    "rephrase it and try again",
-    400309: "the text contains a link whose domain the network does not allow: "
-    "remove the link or ask an admin to allow the domain",
-    400314: "an image was refused by Amity's moderation",
-    400400: "the community was not found: check the route's community ID in the routes file",
-    500000: "the post is too large or invalid for Amity",
-}
-
-
+__all__ = [
+    "AmityAlreadyExists",
+    "AmityClient",
+    "AmityError",
+    "AmityRejected",
+    "AmityRetryable",
+    "CreatedPost",
+    "to_error",
+]
 UPLOAD_PATHS = {"image": "api/v4/images", "video": "api/v4/videos", "file": "api/v4/files"}
 UPLOAD_TIMEOUT = 600.0  # seconds between bytes on an upload; large videos take a while
 Observer = Callable[[str, str, float, str | None], None]
-
-
-class AmityError(Exception):
-    """Base of every Amity failure."""
-
-    def __init__(self, message: str, *, status: int | None = None, code: int | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-
-
-class AmityRetryable(AmityError):
-    """A failure that may pass later (network, timeout, 5xx, rate limit)."""
-
-
-class AmityRejected(AmityError):
-    """Amity refused the request for a reason the person has to fix."""
-
-    @property
-    def advice(self) -> str:
-        """What to tell the person in Slack."""
-        base = ADVICE.get(self.code or 0, "Amity refused the post")
-        return f"{base} (Amity said: {self.args[0]}; code {self.code or self.status})"
-
-
-class AmityAlreadyExists(AmityRejected):
-    """The post ID exists already: the post was created by an earlier attempt."""
 
 
 @dataclass(frozen=True)
@@ -81,25 +44,6 @@ class CreatedPost:
 
     post_id: str
     target_id: str
-
-
-def to_error(response: httpx.Response) -> AmityError:
-    """The typed error for a non-2xx answer, from Amity's envelope when there is one."""
-    status = response.status_code
-    code: int | None = None
-    message = response.reason_phrase or f"HTTP {status}"
-    try:
-        envelope = response.json()
-    except ValueError:
-        envelope = None
-    if isinstance(envelope, dict):
-        code = envelope.get("code") if isinstance(envelope.get("code"), int) else None
-        message = str(envelope.get("message") or message)
-    if status == 429 or code == 400311 or (status >= 500 and code != 500000):
-        return AmityRetryable(message, status=status, code=code)
-    if code == 400315:
-        return AmityAlreadyExists(message, status=status, code=code)
-    return AmityRejected(message, status=status, code=code)
 
 
 class AmityClient:
@@ -171,7 +115,11 @@ class AmityClient:
 
     def create_post(self, body: CreatePost) -> CreatedPost:
         """``POST /api/v4/posts``; the created post is ``posts[0]``."""
-        answer = self._request("POST", "api/v4/posts", json=body.to_json())
+        try:
+            answer = self._request("POST", "api/v4/posts", json=body.to_json())
+        except AmityRejected as error:
+            error.target = body.targetId  # a "not found" names the community
+            raise
         try:
             post = answer["posts"][0]
             return CreatedPost(post_id=str(post["postId"]), target_id=str(post.get("targetId")))
@@ -184,13 +132,17 @@ class AmityClient:
         data = {"preferredFilename": filename}
         if kind == "video":
             data["feedType"] = "post"
-        answer = self._request(
-            "POST",
-            UPLOAD_PATHS[kind],
-            data=data,
-            files={"files": (filename, stream, mimetype)},
-            timeout=httpx.Timeout(UPLOAD_TIMEOUT, connect=5.0),
-        )
+        try:
+            answer = self._request(
+                "POST",
+                UPLOAD_PATHS[kind],
+                data=data,
+                files={"files": (filename, stream, mimetype)},
+                timeout=httpx.Timeout(UPLOAD_TIMEOUT, connect=5.0),
+            )
+        except AmityRejected as error:
+            error.subject = filename  # the advice names the file, not "the post"
+            raise
         try:
             return str(answer[0]["fileId"])
         except (KeyError, IndexError, TypeError) as error:

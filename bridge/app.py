@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltContext
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity import AmityClient
@@ -35,6 +34,7 @@ from bridge.replies import Replies
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
 from bridge.slack_api import SlackError, SlackGateway, make_web_client
+from bridge.slack_events import SlackEventsHandler
 from bridge.worker import Policy, Worker
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ class Bridge:
     last_poll: datetime | None = None
 
     def __post_init__(self) -> None:
-        self.slack_handler = SlackRequestHandler(self.bolt)
+        secret = self.settings.SLACK_SIGNING_SECRET.get_secret_value()
+        self.slack_handler = SlackEventsHandler(self.bolt, secret)
 
     def start_worker(self) -> None:
         """Poll the outbox every BRIDGE_POLL_SECONDS (and at once when woken)."""
@@ -155,6 +156,8 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         max_attempts=settings.BRIDGE_MAX_ATTEMPTS,
         max_age=timedelta(hours=settings.BRIDGE_MAX_AGE_HOURS),
         lease=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS),
+        backoff_cap=timedelta(seconds=settings.BRIDGE_BACKOFF_CAP_SECONDS),
+        notice_after=timedelta(seconds=settings.BRIDGE_DELAY_NOTICE_SECONDS),
     )
     downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False)
     attacher = Attacher(

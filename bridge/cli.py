@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge import __version__
 from bridge.logs import setup_logging
-from bridge.outbox import Outbox, make_engine
+from bridge.outbox import Job, JobState, Outbox, make_engine
 from bridge.routes import ConfigError, RoutesConfig, load_routes
 from bridge.settings import Settings, StoreSettings, describe_errors
 
@@ -109,31 +109,38 @@ def migrate(_args: argparse.Namespace) -> int:
 
 
 def jobs(args: argparse.Namespace) -> int:
-    """Print the most recent jobs."""
+    """Print the most recent jobs, or (``--waiting``) the jobs waiting to be retried."""
     with _outbox() as box:
-        recent = box.recent(args.limit)
-    rows = [("ID", "STATE", "TRIES", "KIND", "ROUTE", "CHANNEL", "UPDATED (UTC)", "LAST ERROR")]
-    for job in recent:
-        updated = f"{job.updated_at:%Y-%m-%d %H:%M:%S}" if job.updated_at else ""
-        error = (job.last_error or "")[:70]
-        rows.append(
-            (
-                str(job.id),
-                job.state.value,
-                str(job.attempts),
-                job.kind,
-                job.route_name,
-                job.channel_id,
-                updated,
-                error,
-            )
-        )
+        shown = box.waiting(args.limit) if args.waiting else box.recent(args.limit)
+    header = ("ID", "STATE", "TRIES", "KIND", "ROUTE", "CHANNEL", "UPDATED (UTC)", "NEXT TRY (UTC)")
+    rows: list[tuple[str, ...]] = [(*header, "LAST ERROR")]
+    rows += [_job_row(job) for job in shown]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print(
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
         )
+    waiting = sum(job.state is JobState.pending and job.attempts > 0 for job in shown)
+    if waiting and not args.waiting:
+        print(f"{waiting} of these wait to be retried; `bridge jobs --waiting` lists all such jobs")
     return 0
+
+
+def _job_row(job: Job) -> tuple[str, ...]:
+    """One line of the jobs table; a pending job that has failed before is "waiting"."""
+    waiting = job.state is JobState.pending and job.attempts > 0
+    pending = job.state is JobState.pending and job.next_run_at is not None
+    return (
+        str(job.id),
+        "waiting" if waiting else job.state.value,
+        str(job.attempts),
+        job.kind,
+        job.route_name,
+        job.channel_id,
+        f"{job.updated_at:%Y-%m-%d %H:%M:%S}" if job.updated_at else "",
+        f"{job.next_run_at:%Y-%m-%d %H:%M:%S}" if pending else "-",
+        (job.last_error or "")[:70],
+    )
 
 
 def retry(args: argparse.Namespace) -> int:
@@ -190,8 +197,13 @@ def parser() -> argparse.ArgumentParser:
     show.set_defaults(func=demo)
     up = commands.add_parser("migrate", help="create or upgrade the database schema")
     up.set_defaults(func=migrate)
-    table = commands.add_parser("jobs", help="list recent jobs with state and last error")
+    table = commands.add_parser("jobs", help="list recent jobs with state, next try and last error")
     table.add_argument("--limit", type=int, default=30, help="how many (default 30)")
+    table.add_argument(
+        "--waiting",
+        action="store_true",
+        help="only the jobs waiting to be retried (Amity or Slack failing), next try first",
+    )
     table.set_defaults(func=jobs)
     again = commands.add_parser("retry", help="queue a failed job again")
     again.add_argument("job_id", type=int, help="the job's ID (from `jobs`)")

@@ -120,6 +120,18 @@ class Outbox:
         with self.engine.connect() as conn:
             return [to_job(row) for row in conn.execute(query).mappings()]
 
+    def waiting(self, limit: int = 100) -> list[Job]:
+        """Jobs that failed for a temporary reason and wait for their next try, soonest
+        first (pending with at least one attempt)."""
+        query = (
+            select(jobs)
+            .where(jobs.c.state == JobState.pending, jobs.c.attempts > 0)
+            .order_by(jobs.c.next_run_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [to_job(row) for row in conn.execute(query).mappings()]
+
     def claim(self, limit: int, lease: timedelta) -> list[Job]:
         """Take up to ``limit`` due jobs (or jobs whose lease expired) for this worker."""
         now = self.clock()

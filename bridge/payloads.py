@@ -2,13 +2,20 @@
 
 Unknown fields are ignored (Slack adds fields over time); a payload missing a field the
 bridge needs fails validation and is answered or logged, never half-processed.
+:func:`to_problem` checks a whole request body (JSON event, slash-command form or
+interactive ``payload``) before Bolt sees it, so that a signed request that is not a
+Slack payload is answered HTTP 400 instead of reaching a listener.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+
+SlackTs = Annotated[str, StringConstraints(pattern=r"^\d{9,10}\.\d{6}$")]  # "1712345678.000100"
 
 
 class ReactedItem(BaseModel):
@@ -17,7 +24,13 @@ class ReactedItem(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
     type: str
     channel: str | None = None
-    ts: str | None = None
+    ts: SlackTs | None = None
+
+    @model_validator(mode="after")
+    def _message_has_place(self) -> ReactedItem:
+        if self.type == "message" and not (self.channel and self.ts):
+            raise ValueError("a message item needs its channel and ts")
+        return self
 
 
 class ReactionAdded(BaseModel):
@@ -38,8 +51,8 @@ class _Id(BaseModel):
 
 class _ShortcutMessage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
-    ts: str
-    thread_ts: str | None = None
+    ts: SlackTs
+    thread_ts: SlackTs | None = None
 
 
 class MessageShortcut(BaseModel):
@@ -64,3 +77,92 @@ class SlashCommand(BaseModel):
     text: str = ""
     response_url: str
     trigger_id: str
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    type: str
+
+
+class EventCallback(BaseModel):
+    """The Events API envelope around an event."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    type: Literal["event_callback"]
+    team_id: str
+    event: _Event
+
+
+class HomeOpened(BaseModel):
+    """An ``app_home_opened`` event."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    type: Literal["app_home_opened"]
+    user: str
+
+
+EVENTS: dict[str, type[BaseModel]] = {
+    "reaction_added": ReactionAdded,
+    "app_home_opened": HomeOpened,
+}
+FORM = "application/x-www-form-urlencoded"
+
+
+def to_problem(body: bytes, content_type: str) -> str | None:
+    """What makes ``body`` not a Slack request the bridge can take (None when it is one).
+
+    The reason names fields and rules, never values: it is logged.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if media == "application/json" or text.startswith("{"):
+        payload = _json(text)
+        return "the body is not a JSON object" if payload is None else _event_problem(payload)
+    if media != FORM:
+        return f"the body is neither JSON nor a form ({media or 'no content type'})"
+    form = dict(parse_qsl(text, keep_blank_values=True))
+    if "ssl_check" in form:
+        return None
+    if "payload" in form:
+        payload = _json(form["payload"])
+        if payload is None:
+            return "the form's payload is not a JSON object"
+        shortcut = payload.get("type") == "message_action"
+        return _invalid(MessageShortcut, payload) if shortcut else None
+    if "command" in form:
+        return _invalid(SlashCommand, form)
+    return "the form has neither a command nor a payload"
+
+
+def _json(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _event_problem(payload: dict[str, Any]) -> str | None:
+    if payload.get("type") == "url_verification":
+        return None if isinstance(payload.get("challenge"), str) else "challenge: missing"
+    if payload.get("type") != "event_callback":
+        return None  # other envelopes (app_rate_limited, ...) are Bolt's to answer
+    if problem := _invalid(EventCallback, payload):
+        return problem
+    model = EVENTS.get(str(payload["event"]["type"]))
+    return None if model is None else _invalid(model, payload["event"], "event.")
+
+
+def _invalid(model: type[BaseModel], data: Any, prefix: str = "") -> str | None:
+    try:
+        model.model_validate(data)
+    except ValidationError as error:
+        fields = [
+            f"{prefix}{'.'.join(str(part) for part in item['loc'])}: {item['type']}"
+            for item in error.errors()[:3]
+        ]
+        return f"{model.__name__} " + ", ".join(fields)
+    return None

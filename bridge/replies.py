@@ -38,6 +38,17 @@ def failed_text(job: Job, reason: str) -> str:
     return f"Could not share {what} to *{job.route_name}*: {reason}"
 
 
+def delayed_text(job: Job, service: str) -> str:
+    """The one notice while a job keeps waiting for Amity or Slack: delayed, not failed."""
+    what = "your text" if job.kind == "text" else "this message"
+    where = "here" if job.kind == "text" else "in the thread"
+    return (
+        f"Delayed: {service} is unavailable at the moment, so {what} will be shared to "
+        f"*{job.route_name}* as soon as it is back. Nothing to do on your side: "
+        f"the link will follow {where}."
+    )
+
+
 def existing_text(job: Job) -> str:
     """For a later trigger of a message that is already shared."""
     return f"This message is already shared to *{job.route_name}*: {job.post_url}"
@@ -103,6 +114,14 @@ class Replies:
     def failure(self, job: Job, reason: str) -> None:
         """Tell the person who triggered the job why it failed."""
         text = failed_text(job, reason)
+        if response_url := self.live_response_url(job):
+            self.slack.respond(response_url, text)
+        else:
+            self.slack.ephemeral(job.channel_id, job.requested_by, text, self.thread_of(job))
+
+    def delayed(self, job: Job, service: str) -> None:
+        """Tell the person who triggered the job, privately, that it is delayed."""
+        text = delayed_text(job, service)
         if response_url := self.live_response_url(job):
             self.slack.respond(response_url, text)
         else:

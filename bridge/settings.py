@@ -42,8 +42,12 @@ HOW_TO_FIX: dict[str, str] = {
     "BRIDGE_CONFIG": "the path of the routes file (YAML), default bridge.yml",
     "BRIDGE_POLL_SECONDS": "a number of seconds greater than 0",
     "BRIDGE_WORKERS": "a whole number from 1 to 64",
-    "BRIDGE_MAX_ATTEMPTS": "a whole number of at least 1",
+    "BRIDGE_MAX_ATTEMPTS": "a whole number of at least 1, or leave it unset for no limit "
+    "(BRIDGE_MAX_AGE_HOURS ends a job that keeps failing)",
     "BRIDGE_MAX_AGE_HOURS": "a number of hours greater than 0",
+    "BRIDGE_BACKOFF_CAP_SECONDS": "the longest wait between two tries of a job, 1 to 300 seconds",
+    "BRIDGE_DELAY_NOTICE_SECONDS": "after how many seconds of failing a job the person is told "
+    "that it is delayed (0 or more, default 60)",
     "BRIDGE_LEASE_SECONDS": "a number of seconds greater than 0",
     "BRIDGE_SHUTDOWN_SECONDS": "a number of seconds (0 or more)",
     "BRIDGE_MAX_FILE_MB": "the largest file to copy, in MB (default 100)",
@@ -90,8 +94,10 @@ class Settings(StoreSettings):
     BRIDGE_CONFIG: Path = Path("bridge.yml")
     BRIDGE_POLL_SECONDS: float = Field(default=1.0, gt=0)
     BRIDGE_WORKERS: int = Field(default=4, ge=1, le=64)
-    BRIDGE_MAX_ATTEMPTS: int = Field(default=8, ge=1)
+    BRIDGE_MAX_ATTEMPTS: int | None = Field(default=None, ge=1)
     BRIDGE_MAX_AGE_HOURS: float = Field(default=24.0, gt=0)
+    BRIDGE_BACKOFF_CAP_SECONDS: float = Field(default=300.0, ge=1, le=300)
+    BRIDGE_DELAY_NOTICE_SECONDS: float = Field(default=60.0, ge=0)
     BRIDGE_LEASE_SECONDS: float = Field(default=120.0, gt=0)
     BRIDGE_SHUTDOWN_SECONDS: float = Field(default=25.0, ge=0)
     AMITY_RATE_LIMIT: int = Field(default=100, ge=1)
@@ -121,6 +127,11 @@ class Settings(StoreSettings):
     @classmethod
     def _optional_secret(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("BRIDGE_MAX_ATTEMPTS", mode="before")
+    @classmethod
+    def _unset_when_blank(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("SLACK_SIGNING_SECRET", "AMITY_ADMIN_TOKEN")
     @classmethod

@@ -1,10 +1,12 @@
 """What the worker asks of Slack: the message, names, replies. Typed errors.
 
-Errors::
+Errors (see :mod:`bridge.failures`)::
 
-    SlackError              a Web API call failed
-    ├── SlackRetryable      may pass later: network, 5xx, rate limited
-    └── SlackRejected       needs a person: bot not in channel, message gone, scope missing
+    SlackError                          a Web API call (or a file download) failed
+    ├── SlackRetryable (Retryable)      may pass later: connection refused or dropped,
+    │                                   timeout, 5xx, rate limited (with Retry-After)
+    └── SlackRejected (Permanent)       needs a person: bot not in channel, message gone,
+                                        scope missing
 
 Every call goes through one ``WebClient`` whose ``base_url`` is ``SLACK_API_URL``;
 ``response_url`` replies go only to Slack's hosts or that URL's host.
@@ -16,6 +18,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable
+from http.client import HTTPException
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,8 +28,12 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest as RetryHttpRequest
+from slack_sdk.http_retry.response import HttpResponse as RetryHttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
+from bridge.failures import Permanent, Retryable, retry_after_seconds
 from bridge.message import SlackFile, SlackMessage
 
 RETRYABLE = {
@@ -47,6 +54,7 @@ ADVICE = {
     "account_inactive": "the Slack token was revoked: reinstall the app",
 }
 SLACK_HOSTS = ("slack.com", "hooks.slack.com")
+MAX_INLINE_WAIT = 3.0  # seconds of Retry-After waited in place; longer reschedules the job
 
 
 class SlackError(Exception):
@@ -58,22 +66,26 @@ class SlackError(Exception):
         self.retry_after = retry_after
 
 
-class SlackRetryable(SlackError):
+class SlackRetryable(SlackError, Retryable):
     """Worth trying again later."""
 
+    service = "Slack"
 
-class SlackRejected(SlackError):
+
+class SlackRejected(SlackError, Permanent):
     """Needs a person to change something; the message says what."""
 
 
-def to_slack_error(method: str, error: SlackClientError) -> SlackError:
-    """The typed error for a failed call."""
+def to_slack_error(method: str, error: SlackClientError | OSError | HTTPException) -> SlackError:
+    """The typed error for a failed call: an answer from Slack, or no answer at all."""
     if isinstance(error, SlackApiError):
         code = str(error.response.get("error", "") or "")
-        if code in RETRYABLE or error.response.status_code >= 500:
+        status = error.response.status_code
+        if code in RETRYABLE or status >= 500 or status == 429:
             wait = _retry_after(error.response.headers)
-            return SlackRetryable(f"Slack {method} failed: {code or 'server error'}", code, wait)
-        return SlackRejected(ADVICE.get(code, f"Slack {method} failed: {code}"), code)
+            what = code if code and len(code) <= 40 else f"HTTP {status}"  # not an HTML page
+            return SlackRetryable(f"Slack {method} failed: {what}", code, wait)
+        return SlackRejected(ADVICE.get(code, f"Slack {method} failed: {code[:80]}"), code)
     return SlackRetryable(f"Slack could not be reached for {method}: {type(error).__name__}")
 
 
@@ -81,18 +93,35 @@ def _retry_after(headers: Any) -> float | None:
     for name, value in dict(headers or {}).items():
         if name.lower() == "retry-after":
             raw = value[0] if isinstance(value, list) else value
-            try:
-                return float(raw)
-            except (TypeError, ValueError):
-                return None
+            return retry_after_seconds(str(raw))
     return None
 
 
+class ShortRateLimitRetry(RateLimitErrorRetryHandler):
+    """Waits out a 429 in place only when Slack asks for a short pause; a longer one is
+    raised (a ``SlackRetryable`` carrying ``Retry-After``) and the job is rescheduled
+    instead of holding a worker thread asleep."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: RetryHttpRequest,
+        response: RetryHttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = _retry_after(response.headers)
+        return wait is not None and wait <= MAX_INLINE_WAIT
+
+
 def make_web_client(token: str, base_url: str) -> WebClient:
-    """The one WebClient: SLACK_API_URL, retries for connection errors and 429s."""
+    """The one WebClient: SLACK_API_URL, one quick retry for a dropped connection or a
+    short 429."""
     client = WebClient(token=token, base_url=base_url, timeout=15)
     client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=1))
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
+    client.retry_handlers.append(ShortRateLimitRetry(max_retry_count=1))
     return client
 
 
@@ -125,7 +154,9 @@ class SlackGateway:
                 if v is not None
             }
             response = self.client.api_call(method, params=form)
-        except SlackClientError as error:
+        except (SlackClientError, OSError, HTTPException) as error:
+            # slack_sdk re-raises urllib's own errors once its retry handlers give up: a
+            # refused or dropped connection, a timeout, a cut-off answer
             failure = to_slack_error(method, error)
             code = failure.error or type(error).__name__
             raise failure from error
@@ -264,10 +295,14 @@ class SlackGateway:
         kind = "in_channel" if in_channel else "ephemeral"
         try:
             answer = WebhookClient(response_url, timeout=15).send(text=text, response_type=kind)
-        except OSError as error:
-            raise SlackRetryable(f"Slack's response_url could not be reached: {error}") from error
+        except (OSError, HTTPException) as error:
+            reason = type(error).__name__
+            raise SlackRetryable(f"Slack's response_url could not be reached: {reason}") from error
         if answer.status_code >= 500 or answer.status_code == 429:
-            raise SlackRetryable(f"Slack's response_url answered {answer.status_code}")
+            raise SlackRetryable(
+                f"Slack's response_url answered {answer.status_code}",
+                retry_after=_retry_after(answer.headers),
+            )
         if answer.status_code >= 400:
             raise SlackRejected(
                 f"Slack's response_url answered {answer.status_code}: "

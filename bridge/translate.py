@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bridge.failures import Permanent
 from bridge.message import SlackMessage
 from bridge.mrkdwn import (
     ChannelRef,
@@ -62,7 +63,7 @@ class Refs:
     usergroups: frozenset[str] = frozenset()  # mentioned without a handle in the token
 
 
-class TranslationError(Exception):
+class TranslationError(Permanent):
     """The message cannot be posted; ``str(error)`` tells the Slack user what to do."""
 
 

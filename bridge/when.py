@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bridge.failures import Permanent
+
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNITS = {
     "m": 60,
@@ -41,7 +43,7 @@ USAGE = (
 )
 
 
-class WhenError(ValueError):
+class WhenError(Permanent, ValueError):
     """The time could not be understood or lies in the past; the message says why."""
 
 

@@ -3,15 +3,18 @@
 Steps of a job: resolve a scheduled post's time (then wait for it), fetch the message
 (saved, so a retry does not fetch again), translate it, create the post with its
 deterministic ``postId`` (an "already exists" answer means an earlier attempt created
-it), reply in Slack. Retryable failures go back to the outbox with capped exponential
-backoff and jitter; the others end the job and the person who triggered it is told why.
+it), reply in Slack. What a failure means is decided by :func:`bridge.failures.decide`:
+a retryable one sends the job back to the outbox with capped exponential backoff and
+jitter until the job is ``max_age`` old (an hour-long outage delays posts, it does not
+drop them), and once a job has been failing for ``notice_after`` the person is told,
+once and privately, that the post is delayed; a permanent one ends the job and the
+person is told why.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import random
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,14 +22,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bridge.amity import AmityAlreadyExists, AmityClient, AmityRejected, AmityRetryable
+from bridge.amity import AmityAlreadyExists, AmityClient
 from bridge.attach import Attacher
+from bridge.failures import Fail, Failure, Retry, Retryable, RetryRules, decide
 from bridge.message import SlackMessage
 from bridge.outbox import Job, JobState, Outbox
 from bridge.post import Attachment
 from bridge.replies import Replies
 from bridge.routes import RoutesConfig
-from bridge.slack_api import SlackGateway, SlackRejected, SlackRetryable
+from bridge.slack_api import SlackError, SlackGateway, SlackRejected
 from bridge.translate import (
     Draft,
     Names,
@@ -37,7 +41,7 @@ from bridge.translate import (
     to_create_post,
     to_draft,
 )
-from bridge.when import WhenError, parse_when, resolve, zone
+from bridge.when import parse_when, resolve, zone
 
 log = logging.getLogger("bridge.worker")
 NOT_A_MEMBER = (
@@ -46,20 +50,25 @@ NOT_A_MEMBER = (
 )
 
 
-def backoff(attempt: int, *, base: float = 2.0, cap: float = 600.0, jitter: float = 0.5) -> float:
-    """Seconds to wait before attempt ``attempt + 1``: capped exponential, jittered down."""
-    delay = min(cap, base * 2.0 ** max(0, attempt - 1))
-    return delay * (1 - jitter * random.random())  # noqa: S311 (jitter, not cryptography)
-
-
 @dataclass(frozen=True)
 class Policy:
     """How hard the worker tries."""
 
     workers: int = 4
-    max_attempts: int = 8
+    max_attempts: int | None = None  # None: only max_age ends a job that keeps failing
     max_age: timedelta = timedelta(hours=24)
     lease: timedelta = timedelta(minutes=2)
+    backoff_cap: timedelta = timedelta(minutes=5)
+    notice_after: timedelta = timedelta(seconds=60)
+
+    @property
+    def retry_rules(self) -> RetryRules:
+        """The part of the policy that :func:`bridge.failures.decide` applies."""
+        return RetryRules(
+            max_age=self.max_age,
+            max_attempts=self.max_attempts,
+            cap=self.backoff_cap.total_seconds(),
+        )
 
 
 class Skip(Exception):
@@ -108,13 +117,30 @@ class Worker:
         except Skip as why:
             self.outbox.finish(job.id, JobState.cancelled, error=str(why))
             log.info("bridge.job_skipped", extra={"job_id": job.id, "reason": str(why)})
-        except (TranslationError, AmityRejected, SlackRejected, WhenError) as error:
-            self._fail(job, error.advice if isinstance(error, AmityRejected) else str(error))
-        except (AmityRetryable, SlackRetryable) as error:
-            self._retry(job, str(error), getattr(error, "retry_after", None))
+        except Failure as error:
+            self._settle(job, error)
         except Exception as error:  # a bug: keep the job, log the traceback, retry later
             log.exception("bridge.job_crashed", extra={"job_id": job.id})
-            self._retry(job, f"internal error: {type(error).__name__}", None)
+            self._settle(job, Retryable(f"internal error: {type(error).__name__}"))
+
+    def _settle(self, job: Job, error: Failure) -> None:
+        """Apply :func:`decide`'s answer: retry later, or fail with advice."""
+        job = self._latest(job)
+        now = self.outbox.clock()
+        age = now - (job.scheduled_for or job.created_at or now)
+        decision = decide(error, attempts=job.attempts, age=age, rules=self.policy.retry_rules)
+        match decision:
+            case Retry():
+                self._retry(job, decision)
+            case Fail(advice=advice):
+                self._fail(job, advice)
+
+    def _latest(self, job: Job) -> Job:
+        """The job as stored now (with the progress of this attempt), answering in the
+        thread of its message when the message is a thread reply."""
+        stored = self.outbox.get(job.id) or job
+        thread = (stored.progress.get("message") or {}).get("thread_ts")
+        return dataclasses.replace(stored, thread_ts=thread) if thread else stored
 
     def _save(self, job: Job, progress: dict[str, Any]) -> None:
         self.outbox.save_progress(job.id, progress, self.policy.lease)
@@ -234,34 +260,46 @@ class Worker:
             )
         return {"source": "slack", "slack": source}
 
-    def _retry(self, job: Job, error: str, retry_after: float | None) -> None:
-        started = job.scheduled_for or job.created_at or self.outbox.clock()
-        too_old = self.outbox.clock() - started > self.policy.max_age
-        if job.attempts >= self.policy.max_attempts or too_old:
-            self._fail(
-                job,
-                f"gave up after {job.attempts} attempts ({error}); "
-                "try again later or ask an admin to check the bridge",
-            )
-            return
-        delay = timedelta(seconds=max(backoff(job.attempts), retry_after or 0.0))
-        self.outbox.retry_later(job.id, error, delay)
+    def _retry(self, job: Job, retry: Retry) -> None:
+        self._tell_delayed(job, retry.service)
+        self.outbox.retry_later(job.id, retry.reason, retry.delay)
         log.warning(
             "bridge.job_retry_scheduled",
             extra={
                 "job_id": job.id,
                 "attempt": job.attempts,
-                "error": error,
-                "delay_s": round(delay.total_seconds(), 1),
+                "error": retry.reason,
+                "delay_s": round(retry.delay.total_seconds(), 1),
             },
         )
+
+    def _tell_delayed(self, job: Job, service: str) -> None:
+        """Once a job has been failing for ``notice_after``, tell its person, once, that
+        the post is delayed (never that it failed). The flag lives in the job's progress."""
+        progress = dict(job.progress)
+        if progress.get("delay_notice_sent"):
+            return
+        now = self.outbox.clock()
+        if "failing_since" not in progress:
+            progress["failing_since"] = now.isoformat()
+            self.outbox.save_progress(job.id, progress)
+        if now - datetime.fromisoformat(progress["failing_since"]) < self.policy.notice_after:
+            return
+        try:
+            self.replies.delayed(job, service)
+        except SlackError as error:  # Slack may be the one down: try again at the next failure
+            log.warning("bridge.delay_notice_failed", extra={"job_id": job.id, "error": str(error)})
+            return
+        progress["delay_notice_sent"] = True
+        self.outbox.save_progress(job.id, progress)
+        log.info("bridge.delay_notice_sent", extra={"job_id": job.id, "service": service})
 
     def _fail(self, job: Job, reason: str) -> None:
         self.outbox.finish(job.id, JobState.failed, error=reason)
         log.warning("bridge.job_failed", extra={"job_id": job.id, "reason": reason})
         try:
             self.replies.failure(job, reason)
-        except (SlackRejected, SlackRetryable) as error:
+        except SlackError as error:
             log.warning(
                 "bridge.failure_reply_failed", extra={"job_id": job.id, "error": str(error)}
             )

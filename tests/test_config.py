@@ -34,6 +34,16 @@ def test_defaults_and_post_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert s.post_url("p1", "c1") == "https://app.example.com/c/c1/p/p1"
 
 
+def test_retry_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Jobs are retried for 24 h, at most 5 minutes apart, with no attempt limit unless set;
+    an empty BRIDGE_MAX_ATTEMPTS means unset."""
+    s = settings(monkeypatch, tmp_path)
+    assert (s.BRIDGE_MAX_AGE_HOURS, s.BRIDGE_MAX_ATTEMPTS) == (24.0, None)
+    assert (s.BRIDGE_BACKOFF_CAP_SECONDS, s.BRIDGE_DELAY_NOTICE_SECONDS) == (300.0, 60.0)
+    assert settings(monkeypatch, tmp_path, BRIDGE_MAX_ATTEMPTS="").BRIDGE_MAX_ATTEMPTS is None
+    assert settings(monkeypatch, tmp_path, BRIDGE_MAX_ATTEMPTS="12").BRIDGE_MAX_ATTEMPTS == 12
+
+
 def test_region_and_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """AMITY_REGION picks the host; AMITY_API_URL overrides it."""
     assert settings(monkeypatch, tmp_path, AMITY_REGION="eu").amity_base_url == (
@@ -57,6 +67,8 @@ def test_heroku_database_url_is_rewritten(monkeypatch: pytest.MonkeyPatch, tmp_p
         ("AMITY_POST_URL_TEMPLATE", "https://x/posts", "has no {postId} placeholder"),
         ("AMITY_POST_URL_TEMPLATE", "https://x/{postId}/{user}", "unknown placeholders: user"),
         ("DATABASE_URL", "mysql://x", "setting DATABASE_URL must start with"),
+        ("BRIDGE_BACKOFF_CAP_SECONDS", "900", "1 to 300 seconds"),
+        ("BRIDGE_MAX_ATTEMPTS", "0", "leave it unset for no limit"),
     ],
 )
 def test_bad_setting_names_itself(

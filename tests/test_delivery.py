@@ -24,7 +24,8 @@ def clock() -> MovableClock:
 def test_amity_unreachable_then_back(
     tmp_path: Path, clock: MovableClock, database_url: str
 ) -> None:
-    """Connection refused for a while: the job waits, then posts once when Amity is back."""
+    """Connection refused for a while: the job waits, the person is told once that it is
+    delayed, then it posts once when Amity is back."""
     stack = start_stack(tmp_path, clock=clock, database_url=database_url)
     port = int(stack.amity.url.rsplit(":", 1)[1])
     stack.amity.stop()
@@ -48,7 +49,9 @@ def test_amity_unreachable_then_back(
         clock.advance(timedelta(minutes=15))
         wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
         assert [p["data"]["text"] for p in revived.posts] == ["after the outage"]
-        assert len(stack.slack.posted) == 1 and stack.slack.ephemerals == []
+        [notice] = stack.slack.ephemerals
+        assert notice.text.startswith("Delayed: Amity is unavailable")
+        assert len(stack.slack.posted) == 1
     finally:
         stack.stop()
         if revived is not None:
@@ -237,6 +240,28 @@ def test_slack_rate_limit_is_waited_out(tmp_path: Path, clock: MovableClock) -> 
         job = find_job(stack, msg["ts"])
         assert job is not None and "ratelimited" in (job.last_error or "")
         clock.advance(timedelta(minutes=15))
+        wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+        assert stack.amity.post_count() == 1
+    finally:
+        stack.stop()
+
+
+def test_slack_dropping_connections_is_retried_not_a_crash(
+    tmp_path: Path, clock: MovableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack closing the connection on the fetch: a retry with a reason, no traceback."""
+    stack = start_stack(tmp_path, clock=clock)
+    try:
+        stack.slack.drop_next("conversations.history", times=2)  # the call and its quick retry
+        msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "dropped"})
+        with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+            slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
+        job = wait_retrying(stack, msg["ts"], 1)
+        assert (job.last_error or "").startswith(
+            "Slack could not be reached for conversations.history"
+        )
+        assert not [r for r in caplog.records if r.getMessage() == "bridge.job_crashed"]
+        clock.advance(timedelta(minutes=5))
         wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
         assert stack.amity.post_count() == 1
     finally:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 
 from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender
+from bridge.fakes.signed import (
+    SlackSender,
+    message_shortcut_form,
+    reaction_added_body,
+    slash_command_form,
+)
 from bridge.fakes.stack import COMMUNITY, NEWS, RANDOM, SIGNING_SECRET, LocalStack, start_stack
 from bridge.outbox import JobState
 from tests.e2e import MovableClock, find_job, job_state, posts, wait_retrying
@@ -280,7 +288,8 @@ def test_empty_message_is_refused(stack: LocalStack, slack: SlackSender) -> None
 
 
 def test_amity_down_then_back(stack: LocalStack, slack: SlackSender, clock: MovableClock) -> None:
-    """503 then 429: the job waits (backoff), is retried, and posts once."""
+    """503 then 429 for 15 minutes: the job waits (backoff), the person hears once that it
+    is delayed, and it posts once."""
     stack.amity.fail_next(503, None)
     stack.amity.fail_next(429, 400311, "RateLimit Exceed.")
     msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "eventually"})
@@ -292,7 +301,8 @@ def test_amity_down_then_back(stack: LocalStack, slack: SlackSender, clock: Mova
     job = find_job(stack, msg["ts"])
     assert job is not None and job.attempts == 3
     assert stack.amity.post_count() == 1 and len(stack.slack.posted) == 1
-    assert stack.slack.ephemerals == []
+    [notice] = stack.slack.ephemerals
+    assert notice.text.startswith("Delayed:") and "Could not" not in notice.text
 
 
 def test_lost_answer_is_not_a_second_post(
@@ -405,30 +415,82 @@ def test_metrics_parse_and_count(stack: LocalStack, slack: SlackSender) -> None:
     )
 
 
-def test_malformed_payloads_are_answered_and_store_nothing(
-    stack: LocalStack, slack: SlackSender
-) -> None:
-    """A reaction event without its item, a command without response_url: no crash, no job."""
-    import json
-    from urllib.parse import urlencode
+def _reaction(**item: object) -> bytes:
+    body = json.loads(
+        reaction_added_body(
+            team_id="T0FAKE", user="U0BOB0001", reaction="mega", channel=NEWS, ts="1"
+        )
+    )
+    body["event"]["item"] = {"type": "message", "channel": NEWS, **item}
+    return json.dumps(body).encode()
 
-    event = {
-        "type": "event_callback",
-        "team_id": "T0FAKE",
-        "event_id": "Ev0BAD",
-        "event": {"type": "reaction_added", "user": "U0BOB0001", "reaction": "mega"},
-    }
-    assert slack.post(json.dumps(event).encode(), "application/json").status_code == 200
-    form = urlencode(
-        {
-            "command": "/crosspost",
-            "text": "hello",
-            "team_id": "T0FAKE",
-            "channel_id": NEWS,
-            "user_id": "U0BOB0001",
-        }
-    ).encode()
-    answer = slack.post(form, "application/x-www-form-urlencoded")
-    assert answer.status_code == 200
-    assert "arrived incomplete" in answer.json()["text"]
+
+def _command(**drop: None) -> bytes:
+    form = parse_qs(
+        slash_command_form(
+            text="SECRET-TEXT",
+            team_id="T0FAKE",
+            channel_id=NEWS,
+            user_id="U0BOB0001",
+            response_url="https://hooks.slack.com/commands/T0FAKE/1/x",
+        ).decode()
+    )
+    return urlencode({k: v[0] for k, v in form.items() if k not in drop}).encode()
+
+
+def _shortcut(ts: str) -> bytes:
+    message = {"type": "message", "ts": ts, "text": "SECRET-TEXT"}
+    return message_shortcut_form(
+        team_id="T0FAKE", channel=NEWS, user="U0BOB0001", message=message, response_url="x"
+    )
+
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+INVALID = [
+    ("not JSON", b'{"type": "event_callback", SECRET-TEXT', JSON),
+    ("a JSON array", b'["SECRET-TEXT"]', JSON),
+    ("not UTF-8", b"\xff\xfeSECRET-TEXT", FORM),
+    ("neither JSON nor a form", b"SECRET-TEXT", "text/plain"),
+    ("a form without command or payload", b"text=SECRET-TEXT", FORM),
+    ("a payload that is not JSON", b"payload=%7BSECRET-TEXT", FORM),
+    ("an event without team", b'{"type": "event_callback", "event": {"type": "x"}}', JSON),
+    ("a reaction without its item", _reaction(ts=None, channel=None), JSON),
+    ("a reaction on a ts that is not Slack's", _reaction(ts="../SECRET-TEXT"), JSON),
+    ("a command without response_url", _command(response_url=None), FORM),
+    ("a command without trigger_id", _command(trigger_id=None), FORM),
+    ("a shortcut on a ts that is not Slack's", _shortcut("12.5"), FORM),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID]
+)
+def test_signed_requests_that_are_not_slack_payloads_get_400(
+    stack: LocalStack,
+    slack: SlackSender,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    content_type: str,
+) -> None:
+    """A signed request that is not a valid Slack payload: HTTP 400, one log line without
+    the body, nothing stored, nothing called."""
+    caplog.set_level(logging.INFO)
+    answer = slack.post(body, content_type)
+    assert answer.status_code == 400
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "bridge.request_invalid"
+    ]
+    assert "SECRET-TEXT" not in caplog.text
+    assert stack.bridge.outbox.recent() == []
+    assert [c.method for c in stack.slack.calls] == ["auth.test"]  # Bolt's, at start-up
+    assert stack.amity.requests == []
+
+
+def test_unsigned_garbage_is_refused_as_unsigned(stack: LocalStack) -> None:
+    """Without a valid signature the answer is 401, whatever the body."""
+    import httpx
+
+    answer = httpx.post(stack.events_url, content=b"{oops", headers={"content-type": JSON})
+    assert answer.status_code == 401
     assert stack.bridge.outbox.recent() == []

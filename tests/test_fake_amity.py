@@ -258,6 +258,41 @@ def test_fail_next_without_code_is_a_proxy_page(amity: FakeAmity, http: httpx.Cl
     assert amity.post_count() == 0
 
 
+def test_fail_next_with_detail_and_retry_after(amity: FakeAmity, http: httpx.Client) -> None:
+    detail = ["The 'data.text' field length must be less than or equal to 20000"]
+    amity.fail_next(422, 500000, "Parameters error.", detail=detail)
+    amity.fail_next(429, 400311, "RateLimit Exceed.", retry_after=7)
+    invalid = http.post("/api/v4/posts", json=body())
+    assert invalid.status_code == 422
+    assert envelope(invalid) == {
+        "status": "error",
+        "code": 500000,
+        "message": "Parameters error.",
+        "data": {"detail": detail},
+    }
+    limited = http.post("/api/v4/posts", json=body())
+    assert (limited.status_code, limited.headers["retry-after"]) == (429, "7")
+    assert amity.post_count() == 0
+
+
+def test_server_fault_on_an_upload(amity: FakeAmity, http: httpx.Client) -> None:
+    amity.fail_next(500, 500000, "Unexpected error", path_prefix="/api/v4/images")
+    files = {"files": ("a.png", b"png", "image/png")}
+    answer = http.post("/api/v4/images", files=files)
+    assert answer.status_code == 500 and envelope(answer)["code"] == 500000
+    assert http.post("/api/v4/images", files=files).status_code == 200
+
+
+def test_drop_next_closes_the_connection_unanswered(amity: FakeAmity, http: httpx.Client) -> None:
+    amity.drop_next(times=2)
+    for _ in range(2):
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.post("/api/v4/posts", json=body())
+    assert amity.post_count() == 0
+    assert http.post("/api/v4/posts", json=body()).status_code == 200
+    assert len(amity.requests) == 3
+
+
 def test_fail_next_on_another_prefix(amity: FakeAmity, http: httpx.Client) -> None:
     amity.fail_next(500, 500000, "Unexpected error", path_prefix="/api/v3/communities")
     assert envelope(http.get(f"/api/v3/communities/{COMMUNITY}"))["code"] == 500000

@@ -488,7 +488,7 @@ def test_create_post_with_uploaded_files_has_children(amity: FakeAmity, api: htt
 
 def test_create_post_refuses_unknown_or_mistyped_files(amity: FakeAmity, api: httpx.Client) -> None:
     unknown = api.post("/api/v4/posts", json=post_body({"type": "image", "fileId": "f" * 32}))
-    assert refusal(unknown, 400, 400400) == f"File not found: {'f' * 32}"
+    assert refusal(unknown, 404, 400400) == f"File not found {'f' * 32}."
     image = upload(api, "/api/v4/images", "a.png", PNG, "image/png").json()[0]
     mistyped = api.post(
         "/api/v4/posts", json=post_body({"type": "file", "fileId": image["fileId"]})

@@ -315,6 +315,18 @@ def test_fail_next_with_another_error(slack: FakeSlack, client: WebClient) -> No
     assert client.users_info(user="U0ALICE01")["ok"] is True
 
 
+def test_drop_next_closes_the_connection_unanswered(slack: FakeSlack) -> None:
+    slack.drop_next("chat.postMessage")
+    auth = {"Authorization": "Bearer xoxb-test-token"}
+    with httpx.Client(base_url=slack.url, headers=auth) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.post("/api/chat.postMessage", data={"channel": NEWS, "text": "lost"})
+        answer = http.post("/api/chat.postMessage", data={"channel": NEWS, "text": "kept"})
+    assert answer.json()["ok"] is True
+    assert [m.text for m in slack.posted] == ["kept"]
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
 def test_add_method_extends_the_api(slack: FakeSlack, client: WebClient) -> None:
     def files_info(params: dict[str, Any]) -> dict[str, Any]:
         if params.get("file") != "F1":

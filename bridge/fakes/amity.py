@@ -13,12 +13,17 @@ HTTP    code    when
 400     400000  body not JSON, fails the JSON Schema (``data.detail`` lists
                 every error), or "require text or at least 1 attachments"
 404     400400  unknown community (``targetType: community``), post or path
-400     400400  an attachment's ``fileId`` was not uploaded ("File not found: <id>")
+404     400400  an attachment's ``fileId`` was not uploaded ("File not found <id>.")
 400     400315  ``postId`` already used ("Data already exists")
 400     400308  text or title contains a word of ``blocked_words``
 400     400309  a link's domain is outside ``link_allowlist`` (when set)
-any     any     queued by :meth:`FakeAmity.fail_next` (``code=None``: an HTML
-                body like a proxy's, e.g. 502/503)
+413     500000  an upload above its limit ("Payload Too Large")
+any     any     queued by :meth:`FakeAmity.fail_next`, with ``data.detail`` and a
+                ``Retry-After`` header when asked: e.g. 500 + 500000 "Unexpected
+                error" (Amity's server fault), 413 + 500000, 422 + 500000 "Parameters
+                error." with its detail, 429 + 400311, 403 + 4003xx
+                (``code=None``: an HTML body like a proxy's, e.g. 502/503)
+none    none    :meth:`FakeAmity.drop_next`: the connection is closed unanswered
 502     none    :meth:`FakeAmity.fail_after_commit_next`: post stored, answer lost
 ======  ======  ============================================================
 
@@ -28,6 +33,7 @@ Order of a request: recorded → ``delay_seconds`` → queued fault → auth →
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +42,7 @@ from urllib.parse import unquote
 from bridge.fakes import amity_rules as rules
 from bridge.fakes.amity_files import AmityFileServer, Upload
 from bridge.fakes.amity_rules import AmityApiError
-from bridge.fakes.server import HttpRequest, Reply, json_reply, parse_json
+from bridge.fakes.server import HttpRequest, Reply, hang_up, json_reply, parse_json
 
 __all__ = ["AmityApiError", "AmityRequest", "FakeAmity", "Upload"]
 
@@ -53,11 +59,13 @@ class AmityRequest:
 
 @dataclass
 class _Fault:
-    status: int
+    status: int  # 0: no answer, the connection is closed
     code: int | None
     message: str
     times: int
     path_prefix: str
+    detail: list[str] | None = None
+    retry_after: int | None = None
 
 
 class FakeAmity(AmityFileServer):
@@ -113,13 +121,24 @@ class FakeAmity(AmityFileServer):
         message: str = "Injected failure",
         times: int = 1,
         path_prefix: str = "/api/v4/posts",
+        *,
+        detail: list[str] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         """Answer the next ``times`` requests under ``path_prefix`` with this error.
 
-        ``code=None`` answers an HTML page instead of Amity's JSON envelope.
+        ``code=None`` answers an HTML page instead of Amity's JSON envelope; ``detail``
+        goes in ``data.detail``; ``retry_after`` is sent as a ``Retry-After`` header.
         """
+        fault = _Fault(status, code, message, times, path_prefix, detail, retry_after)
         with self._lock:
-            self._faults.append(_Fault(status, code, message, times, path_prefix))
+            self._faults.append(fault)
+
+    def drop_next(self, times: int = 1, path_prefix: str = "/api/v4/posts") -> None:
+        """Close the connection of the next ``times`` requests without answering
+        (Amity down behind its load balancer, or the network cut)."""
+        with self._lock:
+            self._faults.append(_Fault(0, None, "", times, path_prefix))
 
     def fail_after_commit_next(self, times: int = 1) -> None:
         """Store the next ``times`` accepted posts but answer HTTP 502 (answer lost)."""
@@ -160,12 +179,23 @@ class FakeAmity(AmityFileServer):
         self.pause(self.delay_seconds)
         fault = self._take_fault(request.path)
         if fault is not None:
-            if fault.code is None:
-                return rules.proxy_page(fault.status)
-            return AmityApiError(fault.status, fault.code, fault.message).reply()
+            return self._fault_reply(fault)
         if request.bearer_token() != self.token:
             return AmityApiError(401, 400100, "Unauthorized").reply()
         return None
+
+    @staticmethod
+    def _fault_reply(fault: _Fault) -> Reply:
+        if fault.status == 0:
+            return hang_up()
+        if fault.code is None:
+            reply = rules.proxy_page(fault.status)
+        else:
+            reply = AmityApiError(fault.status, fault.code, fault.message, fault.detail).reply()
+        if fault.retry_after is None:
+            return reply
+        headers = {**reply.headers, "Retry-After": str(fault.retry_after)}
+        return dataclasses.replace(reply, headers=headers)
 
     def not_found(self, request: HttpRequest) -> Reply:
         """Amity's 404 envelope."""

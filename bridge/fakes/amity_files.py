@@ -12,8 +12,8 @@ object per file part. Checks, in order (HTTP / Amity code):
 * 400 / 400000: ``feedType`` missing or not ``post`` on ``/videos``; a bad ``accessType``;
   a GIF (``image/gif`` part or ``.gif`` name) on ``/images``.
 
-Create-post: every ``attachments[].fileId`` must have been uploaded here (else HTTP 400,
-code 400400 "File not found: <id>") with the attachment's ``type`` (else 400 / 400000;
+Create-post: every ``attachments[].fileId`` must have been uploaded here (else HTTP 404,
+code 400400 "File not found <id>.") with the attachment's ``type`` (else 400 / 400000;
 ``clip`` goes with a video). Each attachment becomes a child post in ``postChildren``.
 :attr:`AmityFileServer.check_file_ids` (default ``True``) can be turned off for tests that
 post made-up IDs without uploading.
@@ -175,7 +175,7 @@ class AmityFileServer(FakeServer):
                 file_id, wanted = str(attachment["fileId"]), str(attachment["type"])
                 file = self._files.get(file_id)
                 if file is None and strict:
-                    raise AmityApiError(400, 400400, f"File not found: {file_id}")
+                    raise AmityApiError(404, 400400, f"File not found {file_id}.")
                 if file is None:
                     continue
                 if wanted not in _ATTACHABLE[file["type"]]:

@@ -26,6 +26,7 @@ from bridge.fakes.wire import (
     BadRequestError,
     HttpRequest,
     Reply,
+    hang_up,
     json_reply,
     parse_form,
     parse_json,
@@ -41,6 +42,7 @@ __all__ = [
     "Reply",
     "Route",
     "WaitTimeoutError",
+    "hang_up",
     "json_reply",
     "parse_form",
     "parse_json",
@@ -116,6 +118,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         request = HttpRequest(self.command, split.path, query, headers, body)
         del body  # the request holds the only reference: large uploads are freed with it
         reply = fake.dispatch(request)
+        if reply.hang_up:
+            self.close_connection = True
+            return
         complete = write_reply(
             self.wfile,
             self._start,

@@ -3,7 +3,8 @@
 Point ``slack_sdk.WebClient(token=..., base_url=fake.url + "/api/")`` at it. Methods are
 answered by :class:`~bridge.fakes.slack_methods.SlackMethods` (a table of name → handler
 taking the params dict); add one with :meth:`FakeSlack.add_method`. Every answer is
-HTTP 200 JSON (429 for an injected rate limit) with the ``x-oauth-scopes`` header.
+HTTP 200 JSON (429 for an injected rate limit, 5xx for an injected server error) with
+the ``x-oauth-scopes`` header, or no answer at all (:meth:`FakeSlack.drop_next`).
 Order of a call: recorded → queued fault → ``unknown_method`` → ``invalid_auth`` → the
 method (run under the lock). Files (``add_file``, ``files.info``, downloads and the
 redirect host ``foreign``) come from :class:`~bridge.fakes.slack_files.SlackFileServer`.
@@ -16,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.fakes.server import HttpRequest, Reply, json_reply, parse_json, text_reply
+from bridge.fakes.server import HttpRequest, Reply, hang_up, json_reply, parse_json, text_reply
 from bridge.fakes.slack_files import SlackFileServer
 from bridge.fakes.slack_methods import MethodHandler, SlackMethods, request_params
 from bridge.fakes.slack_model import (
@@ -66,7 +67,7 @@ DEFAULT_SCOPES = (
 class _Fault:
     method: str
     error: str
-    status: int
+    status: int  # 0: no answer, the connection is closed
     retry_after: int | None
     times: int
 
@@ -163,6 +164,11 @@ class FakeSlack(SlackFileServer):
         with self._lock:
             self._faults.append(_Fault(method, error, status, retry_after, times))
 
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """Close the connection of the next ``times`` calls of ``method`` unanswered."""
+        with self._lock:
+            self._faults.append(_Fault(method, "", 0, None, times))
+
     @property
     def calls(self) -> list[SlackCall]:
         """Every Web API call received, in order (including refused ones)."""
@@ -214,6 +220,8 @@ class FakeSlack(SlackFileServer):
         with self._lock:
             self._calls.append(SlackCall(method, copy.deepcopy(params), dict(request.headers)))
             fault = self._take_fault(method)
+            if fault is not None and fault.status == 0:
+                return hang_up()
             if fault is not None:
                 extra = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
                 return self._answer({"ok": False, "error": fault.error}, fault.status, **extra)

@@ -1,0 +1,180 @@
+"""Long outages on a compressed clock: posts wait, the person hears once that they are
+delayed (never that they failed), and everything goes out once the service is back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bridge.fakes.server import wait_for
+from bridge.fakes.signed import SlackSender
+from bridge.fakes.stack import NEWS, SIGNING_SECRET, LocalStack, start_stack
+from bridge.outbox import Job, JobState
+from tests.e2e import MovableClock, find_job, job_state, wait_retrying
+
+CAP = timedelta(seconds=10)  # BRIDGE_BACKOFF_CAP_SECONDS
+NOTICE_AFTER = timedelta(seconds=30)  # BRIDGE_DELAY_NOTICE_SECONDS
+FAILURES = 12  # more failed attempts than the old limit of 8 allowed
+Outage = Callable[[LocalStack], None]
+
+
+def amity_server_fault(stack: LocalStack) -> None:
+    """Amity's documented server fault on every create-post: HTTP 500, code 500000."""
+    stack.amity.fail_next(500, 500000, "Unexpected error", times=FAILURES)
+
+
+def amity_unreachable(stack: LocalStack) -> None:
+    """Amity closes every connection without answering."""
+    stack.amity.drop_next(times=FAILURES)
+
+
+def slack_server_fault(stack: LocalStack) -> None:
+    """Slack answers 503 to the message fetch."""
+    stack.slack.fail_next(
+        "conversations.history", "service_unavailable", status=503, times=FAILURES
+    )
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, clock: MovableClock, database_url: str) -> Iterator[LocalStack]:
+    running = start_stack(
+        tmp_path,
+        clock=clock,
+        database_url=database_url,
+        BRIDGE_BACKOFF_CAP_SECONDS=CAP.total_seconds(),
+        BRIDGE_DELAY_NOTICE_SECONDS=NOTICE_AFTER.total_seconds(),
+    )
+    yield running
+    running.stop()
+
+
+def wait_out(stack: LocalStack, clock: MovableClock, key_part: str) -> Job:
+    """After each failed attempt, move the clock past the (capped) backoff; return the job
+    once it is done."""
+    for attempt in range(1, 100):
+
+        def settled(attempt: int = attempt) -> bool:
+            job = find_job(stack, key_part)
+            waiting = job is not None and job.state is JobState.pending and job.attempts == attempt
+            return waiting or (job is not None and job.state is JobState.done)
+
+        wait_for(settled, message=f"attempt {attempt} to settle")
+        job = find_job(stack, key_part)
+        assert job is not None and job.state is not JobState.failed
+        if job.state is JobState.done:
+            return job
+        clock.advance(CAP)
+    raise AssertionError("the job never finished")
+
+
+@pytest.mark.parametrize(
+    ("outage", "service"),
+    [(amity_server_fault, "Amity"), (amity_unreachable, "Amity"), (slack_server_fault, "Slack")],
+)
+def test_outage_delays_a_reaction_and_tells_the_person_once(
+    stack: LocalStack, clock: MovableClock, outage: Outage, service: str
+) -> None:
+    """12 failed attempts over 2 minutes, then recovery: one post, one private "delayed"
+    notice in the thread, no failure message, then the usual thread reply."""
+    outage(stack)
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "through the storm"})
+    with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+        answer = slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
+    assert answer.status_code == 200
+    job = wait_out(stack, clock, msg["ts"])
+    assert job.attempts == FAILURES + 1
+    assert [p["data"]["text"] for p in stack.amity.posts] == ["through the storm"]
+    [notice] = stack.slack.ephemerals
+    assert notice.user == "U0BOB0001" and notice.thread_ts == msg["ts"]
+    assert notice.text.startswith(f"Delayed: {service} is unavailable")
+    assert "will be shared to *announcements* as soon as it is back" in notice.text
+    assert "fail" not in notice.text.lower() and "could not" not in notice.text.lower()
+    [reply] = stack.slack.posted
+    assert reply.thread_ts == msg["ts"] and job.post_id in reply.text
+    assert job.progress["delay_notice_sent"] is True
+
+
+def test_outage_delays_a_command_and_answers_through_its_response_url(
+    stack: LocalStack, clock: MovableClock
+) -> None:
+    """/crosspost <text> during an Amity outage: the notice is the command's private
+    answer, then the link comes in the channel."""
+    amity_server_fault(stack)
+    with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+        ack = slack.command(
+            "Doors open at ten",
+            channel_id=NEWS,
+            user_id="U0BOB0001",
+            response_url=stack.slack.response_url("outage"),
+        )
+    assert "On its way" in ack.json()["text"]
+    job = wait_out(stack, clock, ":cmd:")
+    assert stack.amity.post_count() == 1
+    notice, link = (r.body for r in stack.slack.responses)
+    assert notice["response_type"] == "ephemeral"
+    assert notice["text"].startswith("Delayed: Amity is unavailable")
+    assert link["response_type"] == "in_channel" and job.post_id in link["text"]
+    assert stack.slack.ephemerals == []
+
+
+def test_a_short_hiccup_tells_nobody(stack: LocalStack, clock: MovableClock) -> None:
+    """Two failures within the notice threshold: the post goes out with no notice."""
+    stack.amity.fail_next(500, 500000, "Unexpected error", times=2)
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "a blip"})
+    with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+        slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
+    job = wait_out(stack, clock, msg["ts"])
+    assert job.attempts == 3 and stack.amity.post_count() == 1
+    assert stack.slack.ephemerals == [] and len(stack.slack.posted) == 1
+
+
+def test_the_notice_for_a_thread_reply_goes_to_its_thread(
+    stack: LocalStack, clock: MovableClock
+) -> None:
+    """A reply in a thread, shared during an outage: the notice and the link both go to
+    the thread it belongs to."""
+    amity_server_fault(stack)
+    parent = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "thread start"})
+    child = stack.slack.add_message(
+        NEWS, {"user": "U0ALICE01", "text": "the reply", "thread_ts": parent["ts"]}
+    )
+    with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+        slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=child["ts"])
+    wait_out(stack, clock, child["ts"])
+    [notice] = stack.slack.ephemerals
+    [reply] = stack.slack.posted
+    assert notice.thread_ts == reply.thread_ts == parent["ts"]
+
+
+def test_an_hour_long_outage_with_default_settings(
+    tmp_path: Path, clock: MovableClock, database_url: str
+) -> None:
+    """Default settings, Amity answering 500 / 500000 for 65 minutes of a compressed clock
+    (13 tries, 5 minutes apart at most): one post after it, one notice, the thread reply."""
+    stack = start_stack(tmp_path, clock=clock, database_url=database_url)
+    try:
+        stack.amity.fail_next(500, 500000, "Unexpected error", times=13)
+        msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "after an hour"})
+        with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+            slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
+        for attempt in range(1, 14):
+            job = wait_retrying(stack, msg["ts"], attempt)
+            assert job.next_run_at is not None
+            assert job.next_run_at - clock() <= timedelta(minutes=5)  # the backoff cap
+            clock.advance(timedelta(minutes=5))
+        wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+        assert stack.amity.post_count() == 1
+        [notice] = stack.slack.ephemerals
+        assert notice.text.startswith("Delayed: Amity is unavailable")
+        [reply] = stack.slack.posted
+        assert reply.thread_ts == msg["ts"]
+    finally:
+        stack.stop()
