@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -17,17 +18,26 @@ from bridge.app import Bridge
 log = logging.getLogger("bridge.server")
 
 
+class PortInUse(OSError):
+    """Another process already listens on the port (told apart from Slack being down)."""
+
+
 def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> BaseWSGIServer:
     """A waitress server bound to ``host:port`` (port 0 picks a free port)."""
-    server = create_server(
-        bridge.wsgi,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="bridge",
-        channel_timeout=30,
-        clear_untrusted_proxy_headers=True,
-    )
+    try:
+        server = create_server(
+            bridge.wsgi,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="bridge",
+            channel_timeout=30,
+            clear_untrusted_proxy_headers=True,
+        )
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUse(error.errno, f"port {port} on {host} is already in use") from None
+        raise
     if isinstance(server, MultiSocketServer):  # pragma: no cover - one host, one socket
         raise TypeError(f"{host} resolves to several addresses: give one IP address")
     return server
