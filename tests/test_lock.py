@@ -36,9 +36,8 @@ def lock() -> dict[str, tuple[str, list[str], int]]:
         elif current and line.strip().startswith("--hash=sha256:"):
             version, via, hashes = found[current]
             found[current] = (version, via, hashes + 1)
-        elif current and (source := line.strip().removeprefix("#").strip()):
-            if source != "via":
-                found[current][1].append(source.removeprefix("via ").strip())
+        elif current and (source := line.strip().removeprefix("#").strip()) not in ("", "via"):
+            found[current][1].append(source.removeprefix("via ").strip())
     return found
 
 
