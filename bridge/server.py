@@ -88,8 +88,8 @@ def serve_forever(bridge: Bridge, host: str, port: int) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    socket = start_socket_mode(bridge)  # first: a refused app token stops start-up cleanly
     bridge.start_worker()
-    socket = start_socket_mode(bridge)
     log.info(
         "bridge.listening",
         extra={"host": host, "port": bound_port(server), "socket_mode": socket is not None},

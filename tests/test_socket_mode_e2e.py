@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -142,3 +144,22 @@ def test_redelivery_posts_once_and_disconnect_reconnects(
     assert "bridge.socket_mode_connected" in log
     for secret in (APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, AMITY_TOKEN, "sent twice"):
         assert secret not in log
+
+
+def test_refused_app_token_stops_start_up(
+    tmp_path: Path, fakes: Fakes, socket_mode: FakeSocketMode
+) -> None:
+    """An app-level token Slack refuses: one line naming SLACK_APP_TOKEN, exit 2."""
+    wrong = "xapp-1-A0BRIDGE-1234-revoked"
+    done = subprocess.run(
+        [sys.executable, "-m", "bridge", "serve", "--host", "127.0.0.1"],
+        env=environment(tmp_path, *fakes, SLACK_APP_TOKEN=wrong),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "bridge: Slack refused SLACK_APP_TOKEN for Socket Mode (invalid_auth)" in done.stderr
+    assert wrong not in done.stderr and socket_mode.opened == 0
