@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity import AmityClient, AmityError
-from bridge.migrate import is_current
-from bridge.outbox import make_engine
+from bridge.diagnose import describe, one_line, schema_problem, sqlite_file
+from bridge.outbox import Outbox, make_engine
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
 
@@ -60,13 +60,13 @@ def check_slack(client: WebClient) -> list[Check]:
                 "Bot User OAuth Token (xoxb-...) from OAuth & Permissions",
             )
         ]
-    except SlackClientError as error:
+    except (SlackClientError, OSError) as error:  # urllib's errors are OSErrors
         return [
             Check(
                 "slack token",
                 False,
-                f"Slack could not be reached at "
-                f"{client.base_url} ({type(error).__name__}): check SLACK_API_URL",
+                f"Slack could not be reached at {client.base_url} ({one_line(error)}): "
+                "check SLACK_API_URL and the network",
             )
         ]
     checks = [
@@ -101,8 +101,10 @@ def check_channels(client: WebClient, routes: RoutesConfig) -> list[Check]:
                 )
             )
             continue
-        except SlackClientError as error:
-            checks.append(Check(name, False, f"Slack could not be reached ({error})"))
+        except (SlackClientError, OSError) as error:
+            checks.append(
+                Check(name, False, f"Slack could not be reached ({one_line(error)}): try again")
+            )
             continue
         member = bool(info.get("is_member"))
         detail = (
@@ -152,22 +154,20 @@ def check_amity(amity: AmityClient, routes: RoutesConfig) -> list[Check]:
 
 
 def check_store(database_url: str) -> list[Check]:
-    """The database answers and its schema is current."""
-    engine = make_engine(database_url)
+    """The database answers and its schema is current; a SQLite file that does not exist
+    yet passes (``serve`` creates it) and is not created here."""
+    path = sqlite_file(database_url)
+    if path is not None and not path.exists():
+        detail = f"the SQLite file {path} does not exist yet: `serve` creates it at start-up"
+        return [Check("store", True, detail)]
+    outbox = Outbox(make_engine(database_url))
     try:
-        current = is_current(engine)
+        problem = schema_problem(database_url, outbox)
     except SQLAlchemyError as error:
-        return [
-            Check("store", False, f"cannot connect ({type(error).__name__}): check DATABASE_URL")
-        ]
+        return [Check("store", False, describe(database_url, error))]
     finally:
-        engine.dispose()
-    detail = (
-        "reachable, schema current"
-        if current
-        else ("reachable, but the schema is not current: run python -m bridge migrate")
-    )
-    return [Check("store", current, detail)]
+        outbox.engine.dispose()
+    return [Check("store", problem is None, problem or "reachable, schema current")]
 
 
 def run_checks(settings: Settings, routes: RoutesConfig) -> list[Check]:

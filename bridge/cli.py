@@ -1,14 +1,22 @@
-"""Command line: ``python -m bridge serve | demo | check | manifest | migrate | jobs | retry``."""
+"""Command line: ``python -m bridge serve | demo | check | manifest | migrate | jobs | retry``.
+
+Every expected failure (a bad setting, a store that is missing, down or not migrated, a
+port in use, Slack refusing a token) ends the command with one line on stderr naming the
+cause and the fix, and exit code 2; never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
-from typing import TypeVar
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+import yaml
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 from slack_bolt.error import BoltError
@@ -16,13 +24,16 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge import __version__
+from bridge.diagnose import StoreProblem, describe, one_line, open_existing
 from bridge.logs import setup_logging
 from bridge.outbox import Job, JobState, Outbox, make_engine
-from bridge.routes import ConfigError, RoutesConfig, load_routes
-from bridge.settings import Settings, StoreSettings, describe_errors
+from bridge.routes import ConfigError, RoutesConfig, RoutesMissing, load_routes
+from bridge.settings import LogSettings, Settings, StoreSettings, describe_errors
 
 S = TypeVar("S", bound=BaseSettings)
 MANIFEST_PLACEHOLDER = "https://bridge.example.com"
+EVENTS_PATH = "/slack/events"
+log = logging.getLogger("bridge.cli")
 
 
 def _settings(kind: type[S]) -> S:
@@ -35,8 +46,16 @@ def _settings(kind: type[S]) -> S:
 
 
 def _routes(settings: Settings) -> RoutesConfig:
+    """The routes; none (with a log line saying how to add some) when the file is missing,
+    so a fresh deploy starts and answers /healthz before its routes are written."""
     try:
         return load_routes(settings.BRIDGE_CONFIG)
+    except RoutesMissing as error:
+        log.warning(
+            "bridge.no_routes",
+            extra={"routes_file": str(settings.BRIDGE_CONFIG), "fix": str(error)},
+        )
+        return RoutesConfig.empty()
     except ConfigError as error:
         print(f"bridge: {error}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -47,11 +66,18 @@ def serve(args: argparse.Namespace) -> int:
     settings = _settings(Settings)
     routes = _routes(settings)
     from bridge.app import build  # after the settings check: start-up errors come first
-    from bridge.server import serve_forever
+    from bridge.server import PortInUse, serve_forever
 
     try:
         bridge = build(settings, routes)
         serve_forever(bridge, args.host, settings.PORT)
+    except PortInUse:
+        print(
+            f"bridge: port {settings.PORT} on {args.host} is already in use (another bridge or "
+            "program listens there): stop it, or set PORT to a free port",
+            file=sys.stderr,
+        )
+        return 2
     except BoltError as error:
         print(
             f"bridge: Slack refused SLACK_BOT_TOKEN at start-up ({error}): check the token "
@@ -70,30 +96,24 @@ def serve(args: argparse.Namespace) -> int:
     except (SlackClientError, OSError) as error:
         print(
             f"bridge: Slack could not be reached at {settings.SLACK_API_URL} "
-            f"({type(error).__name__}): check SLACK_API_URL and the network",
+            f"({one_line(error)}): check SLACK_API_URL and the network",
             file=sys.stderr,
         )
-        return 1
-    except SQLAlchemyError as error:
-        print(
-            f"bridge: the store in DATABASE_URL could not be opened ({type(error).__name__}):"
-            " check the URL and that the database server is up",
-            file=sys.stderr,
-        )
-        return 1
+        return 2
     return 0
 
 
-def demo(_args: argparse.Namespace) -> int:
+def demo(args: argparse.Namespace) -> int:
     """Run the bridge against local stand-ins and show what it did."""
     from bridge.demo import run_demo
 
-    return run_demo()
+    return run_demo(verbose=args.verbose)
 
 
 @contextmanager
 def _outbox() -> Iterator[Outbox]:
-    box = Outbox(make_engine(_settings(StoreSettings).DATABASE_URL))
+    """The existing, migrated store (StoreProblem otherwise): nothing is created."""
+    box = open_existing(_settings(StoreSettings).DATABASE_URL)
     try:
         yield box
     finally:
@@ -102,8 +122,11 @@ def _outbox() -> Iterator[Outbox]:
 
 def migrate(_args: argparse.Namespace) -> int:
     """Create or upgrade the database schema."""
-    with _outbox() as box:
+    box = Outbox(make_engine(_settings(StoreSettings).DATABASE_URL))
+    try:
         box.create_schema()
+    finally:
+        box.engine.dispose()
     print("bridge: the database schema is up to date")
     return 0
 
@@ -160,10 +183,18 @@ def retry(args: argparse.Namespace) -> int:
 def check(_args: argparse.Namespace) -> int:
     """Check every setting against Slack, Amity and the store."""
     settings = _settings(Settings)
-    routes = _routes(settings)
-    from bridge.check import run_checks
+    from bridge.check import Check, run_checks
 
-    results = run_checks(settings, routes)
+    missing: list[Check] = []
+    try:
+        routes = load_routes(settings.BRIDGE_CONFIG)
+    except RoutesMissing as error:
+        routes = RoutesConfig.empty()
+        missing.append(Check("routes", False, str(error)))
+    except ConfigError as error:
+        print(f"bridge: {error}", file=sys.stderr)
+        return 2
+    results = missing + run_checks(settings, routes)
     for result in results:
         print(result.line())
     failed = sum(not r.ok for r in results)
@@ -172,14 +203,46 @@ def check(_args: argparse.Namespace) -> int:
 
 
 def manifest(args: argparse.Namespace) -> int:
-    """Print the Slack app manifest with this bridge's URL."""
-    url = args.url.rstrip("/")
-    if not url.startswith("https://"):
-        print("bridge: --url must be the bridge's public https:// URL", file=sys.stderr)
-        return 2
+    """Print the Slack app manifest: with this bridge's URL, or for Socket Mode."""
     text = (files("bridge") / "manifest.yml").read_text(encoding="utf-8")
-    print(text.replace(MANIFEST_PLACEHOLDER, url), end="")
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+    if args.socket_mode:
+        print(SOCKET_MODE_HEADER + _socket_mode(body), end="")
+        return 0
+    parts = urlsplit(args.url)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        print(
+            "bridge: --url must be the bridge's public https:// URL, such as "
+            "https://bridge.example.org (with or without /slack/events)",
+            file=sys.stderr,
+        )
+        return 2
+    base = f"https://{parts.netloc}{parts.path}".rstrip("/").removesuffix(EVENTS_PATH)
+    header = URL_HEADER.format(events=base + EVENTS_PATH)
+    print(header + body.replace(MANIFEST_PLACEHOLDER, base), end="")
     return 0
+
+
+URL_HEADER = """# Slack app manifest for bridge: Slack sends every request to {events}.
+# Create the app at https://api.slack.com/apps ("Create New App" > "From an app manifest").
+"""
+SOCKET_MODE_HEADER = """\
+# Slack app manifest for bridge over Socket Mode (bridge connects out: no public URL).
+# Create the app at https://api.slack.com/apps ("Create New App" > "From an app manifest"),
+# then Basic Information > App-Level Tokens > Generate, with the connections:write scope,
+# and set that xapp-... token as SLACK_APP_TOKEN.
+"""
+
+
+def _socket_mode(body: str) -> str:
+    """The manifest without request URLs and with Socket Mode on."""
+    data: dict[str, Any] = yaml.safe_load(body)
+    for command in data["features"]["slash_commands"]:
+        command.pop("url", None)
+    data["settings"]["event_subscriptions"].pop("request_url", None)
+    data["settings"]["interactivity"].pop("request_url", None)
+    data["settings"]["socket_mode_enabled"] = True
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -194,11 +257,14 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
     run.set_defaults(func=serve)
     show = commands.add_parser("demo", help="run against local Slack and Amity stand-ins")
+    show.add_argument(
+        "--verbose", action="store_true", help="show the bridge's log lines as they happen"
+    )
     show.set_defaults(func=demo)
     up = commands.add_parser("migrate", help="create or upgrade the database schema")
     up.set_defaults(func=migrate)
     table = commands.add_parser("jobs", help="list recent jobs with state, next try and last error")
-    table.add_argument("--limit", type=int, default=30, help="how many (default 30)")
+    table.add_argument("--limit", type=_positive, default=30, help="how many (default 30)")
     table.add_argument(
         "--waiting",
         action="store_true",
@@ -206,19 +272,42 @@ def parser() -> argparse.ArgumentParser:
     )
     table.set_defaults(func=jobs)
     again = commands.add_parser("retry", help="queue a failed job again")
-    again.add_argument("job_id", type=int, help="the job's ID (from `jobs`)")
+    again.add_argument("job_id", type=_positive, help="the job's ID (from `jobs`)")
     again.set_defaults(func=retry)
     verify = commands.add_parser("check", help="check the settings against Slack and Amity")
     verify.set_defaults(func=check)
-    app = commands.add_parser("manifest", help="print manifest.yml with your public URL")
-    app.add_argument("--url", required=True, help="public base URL, e.g. https://x.example.com")
+    app = commands.add_parser(
+        "manifest", help="print the Slack app manifest, for your public URL or Socket Mode"
+    )
+    where = app.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="public base URL, e.g. https://x.example.com")
+    where.add_argument(
+        "--socket-mode", action="store_true", help="no public URL: connect out over Socket Mode"
+    )
     app.set_defaults(func=manifest)
     return top
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point."""
+    """Entry point: expected failures end here as one line and exit code 2."""
     args = parser().parse_args(argv)
-    setup_logging()
-    result: int = args.func(args)
+    setup_logging(_settings(LogSettings).BRIDGE_LOG_LEVEL)
+    try:
+        result: int = args.func(args)
+    except StoreProblem as problem:
+        print(f"bridge: {problem}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        print(f"bridge: {describe(_settings(StoreSettings).DATABASE_URL, error)}", file=sys.stderr)
+        return 2
     return result

@@ -2,12 +2,15 @@
 
 Starts a fake Slack and a fake Amity on 127.0.0.1, the real bridge (waitress, SQLite
 file, worker), then sends a signed ``/crosspost`` command and a signed reaction over
-HTTP, waits for both posts, and shows what Amity and Slack received.
+HTTP, waits for both posts, and shows what Amity and Slack received. The bridge's log
+lines go to a file (shown only if the demo fails) so they do not break up the story;
+``--verbose`` shows them on stderr as they happen.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import TextIO
 from bridge.fakes.server import WaitTimeoutError, wait_for
 from bridge.fakes.signed import SlackSender
 from bridge.fakes.stack import NEWS, SIGNING_SECRET, LocalStack, start_stack
+from bridge.logs import setup_logging
 from bridge.outbox import JobState
 
 MESSAGE = {
@@ -25,14 +29,24 @@ MESSAGE = {
 }
 
 
-def run_demo(out: TextIO = sys.stdout, timeout: float = 20.0) -> int:
+def run_demo(out: TextIO = sys.stdout, timeout: float = 20.0, *, verbose: bool = False) -> int:
     """Run the demo; 0 when both posts were created and answered."""
+    level = logging.getLevelName(logging.getLogger().level)
+    level = "WARNING" if level == "NOTSET" else level
     with tempfile.TemporaryDirectory(prefix="bridge-demo-") as workdir:
+        log_file = Path(workdir) / "bridge.log"
+        if not verbose:
+            setup_logging(level, path=log_file)
         stack = start_stack(Path(workdir))
         try:
-            return _drive(stack, out, timeout)
+            result = _drive(stack, out, timeout)
         finally:
             stack.stop()
+            if not verbose:
+                setup_logging(level)  # closes the file before its folder goes
+        if result and log_file.exists():
+            out.write("\nThe bridge's log:\n" + log_file.read_text(encoding="utf-8"))
+        return result
 
 
 def _drive(stack: LocalStack, out: TextIO, timeout: float) -> int:

@@ -27,6 +27,13 @@ def home_view(routes: RoutesConfig, outbox: Outbox, team_id: str) -> dict[str, A
         f"(community `{r.community}`)"
         for r in routes.routes
     ]
+    if not route_lines:
+        route_lines = [
+            "No routes yet, so nothing can be shared. Add one to the routes file "
+            "(`bridge.yml`, or the path in `BRIDGE_CONFIG`; `bridge.example.yml` shows the "
+            "form): a channel ID, an emoji and an Amity community ID. Then restart the bridge "
+            "and run `python -m bridge check`."
+        ]
     done = outbox.recent_in(team_id, (JobState.done,), 10)
     failed = outbox.recent_in(team_id, (JobState.failed,), 5)
     waiting = outbox.recent_in(team_id, (JobState.pending, JobState.running), 10)

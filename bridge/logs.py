@@ -4,6 +4,11 @@ Events are stable names (``bridge.job_accepted``); details go in ``extra=``. On 
 terminal a line reads ``time level logger event key=value ...``; otherwise (a platform's
 log drain) each line is one JSON object. Anything that looks like a Slack token, a bearer
 token or an ``xapp-`` token is replaced by ``[redacted]`` before it is written.
+
+The bridge's own events are logged at INFO; the libraries under it (alembic, Bolt,
+waitress, ...) only from ``BRIDGE_LOG_LEVEL`` up (WARNING by default), so a routine
+command prints what matters. Bolt's messages that would carry a request body are
+rewritten without it (:class:`Hygiene`).
 """
 
 from __future__ import annotations
@@ -13,10 +18,21 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 SECRET = re.compile(r"(xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?i:bearer)\s+[^\s'\"]+)")
 STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that it is unused when
+# an app passes its own client, which the bridge must (the client carries SLACK_API_URL).
+BOLT_CLIENT_WARNING = "As you gave `client` as well, `token` will be unused."
+# Bolt messages that end in a copy of the request: (start of the message, stable event).
+BOLT_WITH_BODY = (
+    ("Invalid request signature detected", "bridge.request_refused"),
+    ("Unhandled request", "bridge.unhandled_request"),
+    ("A global middleware", "bridge.unhandled_request"),
+)
 
 
 def redact(text: str) -> str:
@@ -27,6 +43,23 @@ def redact(text: str) -> str:
 def extras(record: logging.LogRecord) -> dict[str, Any]:
     """The fields passed with ``extra=``."""
     return {k: v for k, v in record.__dict__.items() if k not in STANDARD}
+
+
+class Hygiene(logging.Filter):
+    """Drops Bolt's misleading token warning; strips request bodies from Bolt's messages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False to drop the record; rewrites it in place when it would carry a body."""
+        if not isinstance(record.msg, str):
+            return True
+        if record.msg == BOLT_CLIENT_WARNING:
+            return False
+        for start, event in BOLT_WITH_BODY:
+            if record.msg.startswith(start):
+                record.msg, record.args = event, None
+                record.bolt_message = start
+                break
+        return True
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -57,19 +90,40 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(entry, default=str, ensure_ascii=False))
 
 
-def setup_logging(level: int = logging.INFO, *, as_json: bool | None = None) -> None:
-    """Log to stderr: JSON unless stderr is a terminal (or as ``as_json`` says)."""
-    handler = logging.StreamHandler(sys.stderr)
-    use_json = not sys.stderr.isatty() if as_json is None else as_json
+def setup_logging(
+    level: str = "WARNING",
+    *,
+    as_json: bool | None = None,
+    stream: TextIO | None = None,
+    path: Path | None = None,
+) -> None:
+    """Log to ``path``, else to ``stream`` (stderr): JSON unless it is a terminal.
+
+    ``level`` (``BRIDGE_LOG_LEVEL``) is the threshold for the libraries; the bridge's own
+    events are logged from INFO (from DEBUG when ``level`` is DEBUG).
+    """
+    handler: logging.Handler
+    if path is not None:
+        handler = logging.FileHandler(path, encoding="utf-8")
+        use_json = bool(as_json)
+    else:
+        out = stream or sys.stderr
+        handler = logging.StreamHandler(out)
+        use_json = not out.isatty() if as_json is None else as_json
     handler.setFormatter(
         JsonFormatter()
         if use_json
         else KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
     )
+    handler.addFilter(Hygiene())
+    threshold = logging.getLevelNamesMapping()[level.upper()]
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("httpx", "slack_sdk.socket_mode"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+        old.close()
+    root.addHandler(handler)
+    root.setLevel(threshold)
+    logging.getLogger("bridge").setLevel(min(threshold, logging.INFO))
+    logging.getLogger("bridge.bolt").setLevel(threshold)  # Bolt's own chatter
     # "skipped: maximum number of running instances" is routine when a poll runs long
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    logging.getLogger("apscheduler").setLevel(max(threshold, logging.ERROR))

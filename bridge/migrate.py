@@ -32,8 +32,17 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def head_revision() -> str | None:
+    """The newest revision this code knows."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's revision (None when it was never migrated)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 def is_current(engine: Engine) -> bool:
     """Whether the database is at the newest revision."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+    return current_revision(engine) == head_revision()

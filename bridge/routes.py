@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 ChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,}$")]
 UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,}$")]
@@ -27,6 +34,10 @@ EmojiName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_+'\-]+$", max_le
 
 class ConfigError(Exception):
     """The routes file is missing or wrong; the message says where and how to fix it."""
+
+
+class RoutesMissing(ConfigError):
+    """There is no routes file: ``serve`` starts without routes, ``check`` says so."""
 
 
 class Route(BaseModel):
@@ -49,6 +60,34 @@ class RoutesConfig(BaseModel):
     users: dict[UserId, Annotated[str, StringConstraints(min_length=1)]] = Field(
         default_factory=dict
     )
+
+    @classmethod
+    def empty(cls) -> RoutesConfig:
+        """No routes at all: what a bridge runs with before its routes file exists (a file
+        itself must hold at least one route, so this skips validation)."""
+        return cls.model_construct(routes=[], users={})
+
+    @model_validator(mode="after")
+    def _unambiguous(self) -> RoutesConfig:
+        """Each name once, and each emoji once per channel: a reaction starts one route only."""
+        names: dict[str, int] = {}
+        emoji: dict[tuple[str, str], str] = {}
+        for index, route in enumerate(self.routes):
+            if route.name in names:
+                raise ValueError(
+                    f"routes.{index}.name '{route.name}' is already the name of routes."
+                    f"{names[route.name]}: give each route a name of its own"
+                )
+            names[route.name] = index
+            for channel in route.channels:
+                if (channel, route.emoji) in emoji:
+                    raise ValueError(
+                        f"routes.{index} ({route.name}) uses :{route.emoji}: in {channel}, "
+                        f"as route {emoji[channel, route.emoji]} does: a reaction can start "
+                        "only one route, so give one of them another emoji"
+                    )
+                emoji[channel, route.emoji] = route.name
+        return self
 
     def for_reaction(self, channel: str, emoji: str) -> Route | None:
         """The route that the reaction ``emoji`` in ``channel`` triggers, if any."""
@@ -79,8 +118,9 @@ def load_routes(path: Path) -> RoutesConfig:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: routes file not found; create it (see the README), for example:\n{EXAMPLE}"
+        raise RoutesMissing(
+            f"{path}: routes file not found; copy bridge.example.yml to {path} and put your "
+            "channel IDs, emoji and community IDs in it (see the README)"
         ) from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
@@ -114,8 +154,16 @@ HINTS = {
 def _describe(path: Path, error: ValidationError) -> list[str]:
     lines = []
     for item in error.errors():
+        if item["type"] == "value_error" and not item["loc"]:  # RoutesConfig._unambiguous
+            lines.append(f"{path}: {item['msg'].removeprefix('Value error, ')}")
+            continue
         where = ".".join(str(part) for part in item["loc"]) or "top level"
         hint = next((h for key, h in HINTS.items() if key in map(str, item["loc"])), None)
-        message = "is missing" if item["type"] == "missing" else item["msg"].lower()
+        # lower only the first letter: the rest may quote a pattern, which must stay exact
+        message = "is missing" if item["type"] == "missing" else _lower_first(item["msg"])
         lines.append(f"{path}: {where} {message}" + (f" (expected {hint})" if hint else ""))
     return lines
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -18,6 +19,10 @@ from bridge.guard import Guard, GuardedChannel, waitress_limits
 log = logging.getLogger("bridge.server")
 
 
+class PortInUse(OSError):
+    """Another process already listens on the port (told apart from Slack being down)."""
+
+
 def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> BaseWSGIServer:
     """A waitress server bound to ``host:port`` (port 0 picks a free port), running
     ``Bridge.wsgi`` behind the guard (bridge/guard.py) with a bounded request body."""
@@ -28,16 +33,21 @@ def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> Ba
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
         metrics_token=token.get_secret_value() if token else None,
     )
-    server = create_server(
-        guard,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="bridge",
-        channel_timeout=30,
-        clear_untrusted_proxy_headers=True,
-        **waitress_limits(settings.BRIDGE_MAX_BODY_BYTES),
-    )
+    try:
+        server = create_server(
+            guard,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="bridge",
+            channel_timeout=30,
+            clear_untrusted_proxy_headers=True,
+            **waitress_limits(settings.BRIDGE_MAX_BODY_BYTES),
+        )
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUse(error.errno, f"port {port} on {host} is already in use") from None
+        raise
     if isinstance(server, MultiSocketServer):  # pragma: no cover - one host, one socket
         raise TypeError(f"{host} resolves to several addresses: give one IP address")
     server.channel_class = GuardedChannel  # logs waitress's own refusals (413, 400)
@@ -89,8 +99,8 @@ def serve_forever(bridge: Bridge, host: str, port: int) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    socket = start_socket_mode(bridge)  # first: a refused app token stops start-up cleanly
     bridge.start_worker()
-    socket = start_socket_mode(bridge)
     log.info(
         "bridge.listening",
         extra={"host": host, "port": bound_port(server), "socket_mode": socket is not None},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import string
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -40,6 +41,7 @@ HOW_TO_FIX: dict[str, str] = {
     "{communityId}, e.g. https://community.example.com/posts/{postId}",
     "DATABASE_URL": "a SQLAlchemy URL: sqlite:///bridge.db or postgresql://user:pass@host/db",
     "BRIDGE_CONFIG": "the path of the routes file (YAML), default bridge.yml",
+    "BRIDGE_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR (the libraries' log level)",
     "BRIDGE_POLL_SECONDS": "a number of seconds greater than 0",
     "BRIDGE_WORKERS": "a whole number from 1 to 64",
     "BRIDGE_MAX_ATTEMPTS": "a whole number of at least 1, or leave it unset for no limit "
@@ -61,10 +63,21 @@ HOW_TO_FIX: dict[str, str] = {
 }
 
 
-class StoreSettings(BaseSettings):
-    """What the store commands (migrate, jobs, retry) need: the database."""
+class LogSettings(BaseSettings):
+    """What every command reads first: how much the libraries under the bridge may log."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    BRIDGE_LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    @field_validator("BRIDGE_LOG_LEVEL", mode="before")
+    @classmethod
+    def _level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class StoreSettings(LogSettings):
+    """What the store commands (migrate, jobs, retry) need: the database."""
 
     DATABASE_URL: str = "sqlite:///bridge.db"
 

@@ -16,6 +16,26 @@ from bridge.fakes.amity import FakeAmity
 from bridge.fakes.slack import FakeSlack
 from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, POST_URL, ROUTES, SIGNING_SECRET
 
+# What must never reach a log line: the secrets every test process runs with, and two parts
+# of every Slack request body the stand-ins build (the legacy verification token and the
+# response_url field), which would show up if a request body were logged.
+NEVER_LOGGED = (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    AMITY_TOKEN,
+    "xapp-",
+    "deprecated-verification-token",
+    "response_url",
+    "/response/",
+)
+
+
+def assert_clean(log: str, *also: str) -> None:
+    """Fail if ``log`` holds a secret, a request body or any of ``also`` (message texts)."""
+    for secret in (*NEVER_LOGGED, *also):
+        leaked = [line for line in log.splitlines() if secret in line]
+        assert not leaked, f"{secret!r} was logged: {leaked[0][:300]}"
+
 
 class Process:
     """A child process whose stderr lines are collected in the background."""
@@ -63,13 +83,16 @@ class Process:
         return int(self.wait_event("bridge.listening")["port"])
 
     def output(self) -> str:
-        """Everything written to stderr (call after the process ended)."""
+        """Everything written to stderr (call after the process ended), checked to hold no
+        secret and no request body: every end-to-end run through here is scanned."""
         self.reader.join(timeout=10)
         assert self.proc.stderr is not None
         self.proc.stderr.close()
         while not self.lines.empty():
             self.seen.append(self.lines.get())
-        return "".join(self.seen)
+        log = "".join(self.seen)
+        assert_clean(log)
+        return log
 
 
 def environment(tmp_path: Path, slack: FakeSlack, amity: FakeAmity, **extra: str) -> dict[str, str]:

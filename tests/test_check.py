@@ -115,8 +115,45 @@ def test_store_down(env: dict[str, str]) -> None:
 
 def test_store_not_migrated(env: dict[str, str], tmp_path: Path) -> None:
     """A database without the schema: FAIL telling to migrate."""
-    result = checks(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}")["store"]
+    empty = tmp_path / "empty.db"
+    engine = make_engine(f"sqlite:///{empty}")
+    engine.connect().close()  # an empty SQLite file
+    engine.dispose()
+    result = checks(DATABASE_URL=f"sqlite:///{empty}")["store"]
     assert not result.ok and "python -m bridge migrate" in result.detail
+
+
+def test_fresh_sqlite_install_passes_and_creates_nothing(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No SQLite file yet (a fresh install): OK, serve creates it; check leaves no file."""
+    fresh = tmp_path / "fresh.db"
+    result = checks(DATABASE_URL=f"sqlite:///{fresh}")["store"]
+    assert result.ok and "does not exist yet" in result.detail and "serve" in result.detail
+    assert not fresh.exists()
+
+
+@pytest.mark.postgres
+def test_postgres_not_migrated(env: dict[str, str]) -> None:
+    """PostgreSQL without the tables: FAIL telling to migrate (the release phase does it)."""
+    from tests.conftest import postgres_url, reset_postgres
+
+    url = postgres_url()
+    reset_postgres(url)
+    result = checks(DATABASE_URL=url)["store"]
+    assert not result.ok and result.detail.endswith("run `python -m bridge migrate`")
+
+
+def test_missing_routes_file_is_a_fail_line(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No routes file: one FAIL line pointing at the example; the other checks still run."""
+    (tmp_path / "bridge.yml").unlink()
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("FAIL routes: ") and "copy bridge.example.yml" in out[0]
+    assert any(line.startswith("OK   slack token") for line in out)
+    assert any(line.startswith("OK   store") for line in out)
 
 
 def test_amity_token_refused(env: dict[str, str], fakes: Fakes) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bridge.routes import ConfigError, load_routes
+from bridge.routes import ConfigError, RoutesMissing, load_routes
 from bridge.settings import Settings, describe_errors
 
 GOOD = {
@@ -175,6 +175,61 @@ def test_bad_routes_file(tmp_path: Path, text: str, expected: str) -> None:
 
 
 def test_missing_routes_file(tmp_path: Path) -> None:
-    """A missing routes file says so and shows an example."""
-    with pytest.raises(ConfigError, match="routes file not found"):
+    """A missing routes file says so and points at the example file."""
+    with pytest.raises(RoutesMissing, match="routes file not found") as caught:
         load_routes(tmp_path / "nope.yml")
+    assert "copy bridge.example.yml" in str(caught.value)
+
+
+def test_example_routes_file_is_valid() -> None:
+    """The example shipped in the repository loads (its IDs have the right form)."""
+    config = load_routes(Path(__file__).parents[1] / "bridge.example.yml")
+    assert config.routes[0].emoji == "mega" and config.users == {"U0123ABCD": "alice"}
+
+
+def test_channel_error_quotes_the_real_pattern(tmp_path: Path) -> None:
+    """The pattern in the message is the one that applies, capitals included."""
+    text = "routes:\n  - {name: n, channels: [general], emoji: mega, community: c}\n"
+    with pytest.raises(ConfigError) as caught:
+        load_routes(write(tmp_path, text))
+    assert "string should match pattern '^[CGD][A-Z0-9]{2,}$'" in str(caught.value)
+
+
+def test_duplicate_route_names_are_refused(tmp_path: Path) -> None:
+    """Two routes with one name: the second is named, with the fix."""
+    text = (
+        "routes:\n"
+        "  - {name: news, channels: [C0123ABCD], emoji: mega, community: c1}\n"
+        "  - {name: news, channels: [C0456EFGH], emoji: tada, community: c2}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_routes(write(tmp_path, text))
+    assert str(caught.value) == (
+        f"{tmp_path / 'bridge.yml'}: routes.1.name 'news' is already the name of routes.0: "
+        "give each route a name of its own"
+    )
+
+
+def test_same_emoji_twice_in_one_channel_is_refused(tmp_path: Path) -> None:
+    """One reaction could start only one of two routes: refused, naming both."""
+    text = (
+        "routes:\n"
+        "  - {name: news, channels: [C0123ABCD], emoji: mega, community: c1}\n"
+        "  - {name: wins, channels: [C0456EFGH, C0123ABCD], emoji: ':mega:', community: c2}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_routes(write(tmp_path, text))
+    message = str(caught.value)
+    assert "routes.1 (wins) uses :mega: in C0123ABCD, as route news does" in message
+    assert "another emoji" in message
+
+
+def test_same_emoji_in_different_channels_is_fine(tmp_path: Path) -> None:
+    """The same emoji may start different routes in different channels."""
+    text = (
+        "routes:\n"
+        "  - {name: news, channels: [C0123ABCD], emoji: mega, community: c1}\n"
+        "  - {name: wins, channels: [C0456EFGH], emoji: mega, community: c2}\n"
+    )
+    config = load_routes(write(tmp_path, text))
+    assert config.for_reaction("C0456EFGH", "mega") == config.routes[1]

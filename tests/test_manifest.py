@@ -55,6 +55,62 @@ def test_manifest_url_fills_every_url(capsys: pytest.CaptureFixture[str]) -> Non
     assert set(found) == {"https://my-app.example.com/slack/events"}
 
 
+@pytest.mark.parametrize(
+    "given",
+    [
+        "https://my-app.example.com/slack/events",
+        "https://my-app.example.com/slack/events/",
+        "https://my-app.example.com",
+    ],
+)
+def test_manifest_url_with_or_without_the_path(
+    capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    """A URL with /slack/events is taken as the events URL, not doubled."""
+    assert main(["manifest", "--url", given]) == 0
+    out = capsys.readouterr().out
+    assert set(urls(yaml.safe_load(out))) == {"https://my-app.example.com/slack/events"}
+    assert "bridge.example.com" not in out and "replac" not in out.lower()
+    assert out.splitlines()[0] == (
+        "# Slack app manifest for bridge: Slack sends every request to "
+        "https://my-app.example.com/slack/events."
+    )
+
+
+def test_manifest_keeps_a_path_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    """A bridge behind a path prefix keeps it."""
+    assert main(["manifest", "--url", "https://example.org/tools/bridge"]) == 0
+    found = urls(yaml.safe_load(capsys.readouterr().out))
+    assert set(found) == {"https://example.org/tools/bridge/slack/events"}
+
+
+def test_manifest_socket_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    """--socket-mode: Socket Mode on, no request URLs, everything else as shipped."""
+    assert main(["manifest", "--socket-mode"]) == 0
+    out = capsys.readouterr().out
+    manifest = yaml.safe_load(out)
+    shipped = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert urls(manifest) == []
+    assert manifest["oauth_config"] == shipped["oauth_config"]
+    assert (
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+        == (shipped["settings"]["event_subscriptions"]["bot_events"])
+    )
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/crosspost"]
+    assert "connections:write" in out and "SLACK_APP_TOKEN" in out
+
+
+def test_manifest_needs_url_or_socket_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    """Neither or both: the parser refuses with its usage line."""
+    for argv in (["manifest"], ["manifest", "--url", "https://x.org", "--socket-mode"]):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 2
+    assert "--url" in capsys.readouterr().err
+
+
 def test_manifest_refuses_plain_http(capsys: pytest.CaptureFixture[str]) -> None:
     """Slack needs https request URLs."""
     assert main(["manifest", "--url", "http://my-app.example.com"]) == 2

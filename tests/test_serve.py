@@ -103,6 +103,6 @@ def test_serve_reports_an_unreachable_store(
     env = environment(tmp_path, *fakes)
     env["DATABASE_URL"] = "postgresql://user:hunter2@127.0.0.1:1/bridge"
     done = start_up(env, tmp_path)
-    assert done.returncode == 1
-    assert "the store in DATABASE_URL could not be opened" in done.stderr
+    assert done.returncode == 2
+    assert "the database bridge on 127.0.0.1:1 in DATABASE_URL could not be opened" in done.stderr
     assert "hunter2" not in done.stderr and "Traceback" not in done.stderr

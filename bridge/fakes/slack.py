@@ -63,6 +63,9 @@ DEFAULT_SCOPES = (
 )
 
 
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # called with the xapp- token
+
+
 @dataclass
 class _Fault:
     method: str
@@ -89,6 +92,7 @@ class FakeSlack(SlackFileServer):
         self._methods = SlackMethods(self.workspace, team_domain)
         self._methods.table["files.info"] = self.files_info
         self.bot_token = bot_token
+        self.app_token: str | None = None  # Socket Mode's app-level token (FakeSocketMode)
         self.scopes: list[str] = list(DEFAULT_SCOPES)
         self._calls: list[SlackCall] = []
         self._response_keys: set[str] = set()
@@ -228,7 +232,11 @@ class FakeSlack(SlackFileServer):
             handler = self._methods.table.get(method)
             if handler is None:
                 return self._answer({"ok": False, "error": "unknown_method"})
-            if (request.bearer_token() or params.get("token")) != self.bot_token:
+            token = request.bearer_token() or params.get("token")
+            if method in APP_TOKEN_METHODS and token == self.bot_token:
+                return self._answer({"ok": False, "error": "not_allowed_token_type"})
+            expected = self.app_token if method in APP_TOKEN_METHODS else self.bot_token
+            if token is None or token != expected:
                 return self._answer({"ok": False, "error": "invalid_auth"})
             try:
                 return self._answer(handler(params))
