@@ -86,7 +86,7 @@ def test_escaped_token_is_literal_text() -> None:
         ("a * b * c", "a * b * c"),
         ("*not closed", "*not closed"),
         ("*multi\nline*", "*multi\nline*"),
-        ("*hi <@U1>*", "hi @U1"),
+        ("*hi <@U1|al>*", "hi @al"),
     ],
 )
 def test_emphasis_markers(text: str, expected: str) -> None:
@@ -148,14 +148,15 @@ def test_quote_lines(text: str, expected: str) -> None:
         (":+1::skin-tone-3:", THUMBS_UP + TONE_3),
         (":v::skin-tone-6:", "\u270c" + TONE_6),
         (":partyparrot:", ":partyparrot:"),
-        (":partyparrot::skin-tone-3:", ":partyparrot::skin-tone-3:"),
+        (":partyparrot::skin-tone-3:", ":partyparrot:"),
         ("at 10:30:45", "at 10:30:45"),
         ("at 10:30:tada:", f"at 10:30{TADA}"),
         ("done :white_check_mark: ok", "done \u2705 ok"),
     ],
 )
 def test_emoji_shortcodes(text: str, expected: str) -> None:
-    """Known shortcodes become Unicode with skin tones; custom ones stay ``:name:``."""
+    """Known shortcodes become Unicode with skin tones; custom ones stay ``:name:`` (a tone
+    after a custom emoji is dropped: custom emoji have none)."""
     assert emojize_shortcodes(text) == expected
 
 

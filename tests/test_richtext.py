@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from bridge.blocks import blocks_to_pieces
 from bridge.message import SlackMessage
 from bridge.mrkdwn import ChannelRef, LinkRef, Text, UsergroupRef, UserRef
 from bridge.post import Link
-from bridge.richtext import blocks_to_pieces, has_rich_text
+from bridge.richtext import has_rich_text
 from bridge.translate import Mention, Names, to_draft
 
 Block = dict[str, Any]
@@ -210,10 +211,11 @@ def test_leaf_elements(element: Block, expected: str) -> None:
     assert render(section(element)) == expected
 
 
-def test_unknown_elements_are_skipped() -> None:
-    """Unknown leaf and container types vanish without an error."""
+def test_unknown_elements_show_their_text_or_type() -> None:
+    """Unknown leaves and containers show their text, else a visible ``[type]``."""
     odd = section(text("a"), {"type": "sparkle", "text": "zzz"}, text("b"))
-    assert render(odd, {"type": "rich_text_marquee", "elements": []}, section(text("c"))) == "ab\nc"
+    marquee = {"type": "rich_text_marquee", "elements": []}
+    assert render(odd, marquee, section(text("c"))) == "azzzb\n[rich_text_marquee]\nc"
 
 
 def test_blocks_are_joined_by_newline() -> None:
