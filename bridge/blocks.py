@@ -65,8 +65,9 @@ def attachment_pieces(attachment: SlackAttachment) -> list[Piece]:
     its ``fallback`` only when it has none of these."""
     pieces: list[Piece] = []
     append_block(pieces, parse_mrkdwn(attachment.pretext or ""))
-    if attachment.title and attachment.title_link:
-        append_block(pieces, [LinkRef(attachment.title_link, attachment.title)])
+    link = attachment.title_link or ""
+    if attachment.title and link.lower().startswith(("https://", "http://")):
+        append_block(pieces, [LinkRef(link, attachment.title)])
     else:
         append_block(pieces, parse_mrkdwn(attachment.title or ""))
     append_block(pieces, parse_mrkdwn(attachment.text or ""))
