@@ -80,7 +80,8 @@ def message_pieces(message: SlackMessage) -> list[Piece]:
             _paragraph(pieces, _forward(attachment))
         elif not attachment.is_preview():
             append_block(pieces, attachment_pieces(attachment))
-    return with_labels(pieces, message.text)
+    texts = [message.text, *(a.text or "" for a in message.attachments if a.is_forward())]
+    return with_labels(pieces, "\n".join(texts))
 
 
 def _own(message: SlackMessage) -> list[Piece]:

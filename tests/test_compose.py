@@ -292,3 +292,12 @@ def test_unresolvable_names_are_placeholders_never_ids() -> None:
     assert text_of(message(text="", blocks=blocks)) == (
         "@unknown user #unknown channel @unknown group"
     )
+
+
+def test_forwarded_channel_mention_takes_the_label_of_the_forward_text() -> None:
+    """A channel inside a forward, unknown to the bridge, is named from the forward's text."""
+    blocks = [rich({"type": "channel", "channel_id": "C07HIDDEN"})]
+    shared = forward(
+        message_blocks=[{"message": {"blocks": blocks}}], text="<#C07HIDDEN|launch-plans>"
+    )
+    assert text_of(message(text="", attachments=[shared])).endswith("> #launch-plans")
