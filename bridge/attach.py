@@ -3,6 +3,11 @@
 Each file is looked up (``files.info`` when Slack asks for it), planned, downloaded into a
 spooled temporary file and uploaded, a few in parallel. Each ``fileId`` is saved in the
 job's progress as soon as it exists, so a retry after a failure never uploads a file twice.
+
+When Amity refuses one upload for good (``AmityRejected``: moderation, a format it does not
+take), that file is skipped with Amity's reason, saved too so a retry does not send it
+again, and the post goes out with the rest. Temporary failures propagate: the job is
+retried.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bridge.amity import AmityClient
+from bridge.amity import AmityClient, AmityRejected
 from bridge.files import Downloader, Planned, Skipped, needs_info, plan
 from bridge.message import SlackFile, SlackMessage
 from bridge.post import Attachment
@@ -50,27 +55,43 @@ class Attacher:
         files = [self.slack.file_info(f.id) if needs_info(f) else f for f in message.files]
         going, skipped = plan(files, self.max_bytes)
         uploads: dict[str, dict[str, str]] = dict(progress.get("uploads", {}))
+        refused: dict[str, str] = dict(progress.get("refused", {}))
         lock = threading.Lock()
 
         def one(item: Planned) -> None:
-            if item.file.id in uploads:
-                return  # uploaded by an earlier attempt
-            file_id = self._transfer(item)
+            if item.file.id in uploads or item.file.id in refused:
+                return  # done by an earlier attempt
+            try:
+                file_id = self._transfer(item)
+            except AmityRejected as error:
+                log.warning(
+                    "bridge.file_refused",
+                    extra={"slack_file": item.file.id, "kind": item.kind, "code": error.code},
+                )
+                with lock:
+                    refused[item.file.id] = f"Amity refused it: {error.advice}"
+                    save({"uploads": dict(uploads), "refused": dict(refused)})
+                return
             with lock:
                 uploads[item.file.id] = {"fileId": file_id, "type": item.kind}
-                save({"uploads": dict(uploads)})
+                save({"uploads": dict(uploads), "refused": dict(refused)})
 
         with ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="bridge-up") as pool:
             for result in [pool.submit(one, item) for item in going]:
                 result.result()  # re-raises the first failure after all have finished
         attachments = [
-            Attachment(type=item.kind, fileId=uploads[item.file.id]["fileId"]) for item in going
+            Attachment(type=item.kind, fileId=uploads[item.file.id]["fileId"])
+            for item in going
+            if item.file.id in uploads
+        ]
+        skipped += [
+            Skipped(_name(i.file), refused[i.file.id]) for i in going if i.file.id in refused
         ]
         return attachments, skipped
 
     def _transfer(self, item: Planned) -> str:
         file: SlackFile = item.file
-        name = file.name or file.title or file.id
+        name = _name(file)
         with self.downloader.fetch(file, self.max_bytes) as stream:
             file_id = self.amity.upload(
                 item.kind, stream, name, file.mimetype or "application/octet-stream"
@@ -80,3 +101,7 @@ class Attacher:
             extra={"slack_file": file.id, "amity_file": file_id, "kind": item.kind},
         )
         return file_id
+
+
+def _name(file: SlackFile) -> str:
+    return file.name or file.title or file.id

@@ -1,7 +1,9 @@
 """Files: which attachments of a Slack message go to Amity, and fetching them from Slack.
 
 ``plan`` decides per file: image, video or file attachment, or skipped with a reason the
-person can read (deleted, external, too large, past the 10th). ``Downloader`` streams a
+person can read (deleted, external, too large, past the 10th). Amity documents JPEG and PNG
+as its image formats, so only those go as images; other images (GIF, WebP, HEIC, SVG,
+TIFF, BMP) go as files, which Amity takes whatever their format. ``Downloader`` streams a
 file from Slack into a spooled temporary file (memory stays bounded whatever the size),
 following redirects by hand so that the bot token goes only to Slack's own hosts or to
 the origin of ``SLACK_API_URL``, never elsewhere; Slack's HTML sign-in page (what Slack
@@ -22,6 +24,8 @@ from bridge.post import MAX_ATTACHMENTS
 from bridge.slack_api import SlackRejected, SlackRetryable
 
 Kind = Literal["image", "video", "file"]
+IMAGE_TYPES = frozenset({"image/jpeg", "image/jpg", "image/pjpeg", "image/png"})
+IMAGE_FILETYPES = frozenset({"jpg", "jpeg", "png"})
 AMITY_LIMITS: dict[str, int] = {"image": 1 << 30, "file": 1 << 30, "video": 2_000_000_000}
 MAX_REDIRECTS = 5
 CHUNK = 1 << 16
@@ -49,9 +53,9 @@ class Skipped:
 
 
 def to_kind(file: SlackFile) -> Kind:
-    """Images as images (but GIF, which Amity refuses as an image), videos, the rest files."""
+    """JPEG and PNG as images, videos as videos, everything else (other images too) as files."""
     mimetype = (file.mimetype or "").lower()
-    if mimetype.startswith("image/") and mimetype != "image/gif" and file.filetype != "gif":
+    if mimetype in IMAGE_TYPES or (not mimetype and file.filetype in IMAGE_FILETYPES):
         return "image"
     if mimetype.startswith("video/"):
         return "video"

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import emoji
+from bridge.emojis import to_emoji
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,12 @@ class Text:
 
 @dataclass(frozen=True)
 class UserRef:
-    """A user mention; ``label`` is the name written in the token, if any."""
+    """A user mention; ``label`` is the name written in the token, if any. ``notify`` is
+    False where the name only says who wrote something (a forward's author, ``/me``)."""
 
     user_id: str
     label: str | None = None
+    notify: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,11 @@ class LinkRef:
 Piece = Text | UserRef | ChannelRef | UsergroupRef | LinkRef
 
 BROADCASTS = frozenset({"here", "channel", "everyone"})
-_SKIN_TONE_BASE = 0x1F3F9  # skin-tone-2 -> U+1F3FB ... skin-tone-6 -> U+1F3FF
-_VS16 = "\ufe0f"
 _SHORTCODE = re.compile(r":([\w+'-]+):(?::skin-tone-([2-6]):)?")
-_SPAN = re.compile(r"[ \t]*```(.*?)```[ \t]*|`([^`\n]+)`|<([^<>\n]*)>", re.DOTALL)
+_SPAN = re.compile(
+    r"[ \t]*```(.*?)```[ \t]*|`([^`\n]+)`|<([^<>\n]*)>|((?i:https?)://(?:(?!&[lg]t;)[^\s<>\"])+)",
+    re.DOTALL,
+)
 _TOKEN = re.compile(r"<([^<>\n]*)>")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
@@ -73,41 +76,32 @@ _QUOTE = re.compile(r"(?:&gt;|>)(?P<more>(?:&gt;|>){2})?[ \t]?")
 _SLOT = "\x00"
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _URL_END = ".,;:!?'\""
+_MARKERS = "*_~"
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _HASHTAG = re.compile(r"(?<![\w#&])#(\w+)")
 MAX_HASHTAG = 100
 
 
-def with_skin_tone(glyph: str, tone: int | None) -> str:
-    """Append the Fitzpatrick modifier for Slack's ``skin-tone-2`` .. ``skin-tone-6``."""
-    if tone is None or not 2 <= tone <= 6:
-        return glyph
-    if any(0x1F3FB <= ord(char) <= 0x1F3FF for char in glyph):
-        return glyph
-    return glyph.removesuffix(_VS16) + chr(_SKIN_TONE_BASE + tone)
-
-
-def shortcode_emoji(name: str, tone: int | None = None) -> str | None:
-    """The Unicode emoji for a Slack shortcode name (``tada``, ``+1``), or None if unknown."""
-    code = f":{name}:"
-    glyph: str = emoji.emojize(code, language="alias")
-    if glyph == code:
-        return None
-    return with_skin_tone(glyph, tone)
-
-
 def emojize_shortcodes(text: str) -> str:
-    """Replace known ``:name:`` / ``:name::skin-tone-N:`` shortcodes; keep unknown ones.
+    """Replace Slack's ``:name:`` / ``:name::skin-tone-N:`` shortcodes; keep custom ones.
 
-    The closing colon of an unknown name may open the next one (``10:30:tada:``).
+    The closing colon of an unknown name may open the next one (``10:30:tada:``); a skin
+    tone after a custom emoji is dropped (custom emoji have none).
     """
     parts: list[str] = []
     position = 0
     while (match := _SHORTCODE.search(text, position)) is not None:
         tone = int(match.group(2)) if match.group(2) else None
-        glyph = shortcode_emoji(match.group(1), tone)
-        end = match.end() if glyph else match.end(1)
-        parts.append(text[position : match.start()] + glyph if glyph else text[position:end])
-        position = end
+        glyph = to_emoji(match.group(1), tone)
+        if glyph is not None:
+            parts.append(text[position : match.start()] + glyph)
+            position = match.end()
+        elif tone is not None:
+            parts.append(text[position : match.end(1)] + ":")
+            position = match.end()
+        else:
+            parts.append(text[position : match.end(1)])
+            position = match.end(1)
     return "".join(parts) + text[position:]
 
 
@@ -126,13 +120,19 @@ def decode_entities(text: str) -> str:
 
 def find_urls(text: str) -> list[tuple[int, int]]:
     """Spans of the bare http(s) URLs in plain text, without sentence punctuation."""
-    spans: list[tuple[int, int]] = []
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(_URL_END)
-        while url.endswith(")") and url.count(")") > url.count("("):
-            url = url[:-1].rstrip(_URL_END)
-        spans.append((match.start(), match.start() + len(url)))
-    return spans
+    return [(m.start(), m.start() + len(_trim_url(m.group(0)))) for m in _URL.finditer(text)]
+
+
+def _trim_url(url: str, opened: str = "") -> str:
+    """``url`` without the punctuation that ends a sentence, an unbalanced ``)``, or a
+    closing emphasis marker among ``opened``."""
+    while True:
+        trimmed = url.rstrip(_URL_END + opened)
+        if trimmed.endswith(")") and trimmed.count(")") > trimmed.count("("):
+            trimmed = trimmed[:-1]
+        if trimmed == url:
+            return url
+        url = trimmed
 
 
 def find_hashtags(text: str) -> list[str]:
@@ -146,7 +146,11 @@ def parse_mrkdwn(text: str) -> list[Piece]:
     slots: list[list[Piece]] = []
 
     def stash(match: re.Match[str]) -> str:
-        block, inline, token = match.groups()
+        block, inline, token, url = match.groups()
+        if url is not None:  # an atom: no emphasis, emoji or quote inside a URL
+            kept = _trim_url(url, _open_markers(match.string, match.start()))
+            slots.append([Text(decode_entities(kept))])
+            return _SLOT + url[len(kept) :]
         if token is not None:
             slots.append(_token(token))
             return _SLOT
@@ -165,6 +169,12 @@ def parse_mrkdwn(text: str) -> list[Piece]:
         if part:
             pieces.append(Text(part))
     return pieces
+
+
+def _open_markers(source: str, end: int) -> str:
+    """Emphasis markers opened (at the start or after a space) on the line up to ``end``."""
+    line = source[source.rfind("\n", 0, end) + 1 : end + 1]
+    return "".join(m for m in _MARKERS if re.search(rf"(?:^|\s){re.escape(m)}\S", line))
 
 
 def _own_line(match: re.Match[str]) -> str:
@@ -199,11 +209,13 @@ def _token(body: str) -> list[Piece]:
         return [UserRef(head[1:], label or None)]
     if head.startswith("#") and len(head) > 1:
         return [ChannelRef(head[1:], label or None)]
+    if _USER_ID.fullmatch(head) and label.startswith("@"):  # <U1234|@cal> (system messages)
+        return [UserRef(head, label)]
     if head.startswith("!"):
         return _special(head[1:], label)
     if not head:
         return [Text(label)] if label else []
-    return [LinkRef(decode_entities(head), label or None)]
+    return [LinkRef(decode_entities(head), emojize_shortcodes(label) or None)]
 
 
 def _special(command: str, label: str) -> list[Piece]:

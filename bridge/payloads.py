@@ -4,7 +4,9 @@ Unknown fields are ignored (Slack adds fields over time); a payload missing a fi
 bridge needs fails validation and is answered or logged, never half-processed.
 :func:`to_problem` checks a whole request body (JSON event, slash-command form or
 interactive ``payload``) before Bolt sees it, so that a signed request that is not a
-Slack payload is answered HTTP 400 instead of reaching a listener.
+Slack payload is answered HTTP 400 instead of reaching a listener. Apps installed
+org-wide (Enterprise Grid) get ``team: null`` in shortcuts: the workspace is then the
+user's ``team_id``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ class _Id(BaseModel):
     id: str
 
 
+class _User(_Id):
+    team_id: str | None = None
+
+
 class _ShortcutMessage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
     ts: SlackTs
@@ -62,9 +68,21 @@ class MessageShortcut(BaseModel):
     type: Literal["message_action"]
     team: _Id
     channel: _Id
-    user: _Id
+    user: _User
     message: _ShortcutMessage
     response_url: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _team_of_org_install(cls, data: Any) -> Any:
+        """``team: null`` (org-wide install): the user's workspace, else the organisation."""
+        if not isinstance(data, dict) or data.get("team"):
+            return data
+        user, enterprise = data.get("user"), data.get("enterprise")
+        team_id = (user.get("team_id") if isinstance(user, dict) else None) or (
+            enterprise.get("id") if isinstance(enterprise, dict) else None
+        )
+        return {**data, "team": {"id": team_id}} if team_id else data
 
 
 class SlashCommand(BaseModel):

@@ -26,6 +26,10 @@ from bridge.post import MAX_HASHTAGS, MAX_LINKS, Link, utf16_len
 
 MAX_MENTIONS = 30  # the Web UIKit's cap: later mentions stay plain text
 MAX_URL = 2000
+# What a mention shows when Slack gave no name and none could be looked up: never an ID.
+UNKNOWN_USER = "unknown user"
+UNKNOWN_CHANNEL = "unknown channel"
+UNKNOWN_GROUP = "unknown group"
 _TRIM = re.compile(r"\A(?:[ \t]*\n)+|[ \t]+(?=\n)|\s+\Z")
 
 
@@ -113,17 +117,17 @@ class Renderer:
             self._user(piece)
         elif isinstance(piece, ChannelRef):
             known = self.names.channels.get(piece.channel_id)
-            self._emit("#" + _name("#", piece.name, known, piece.channel_id))
+            self._emit("#" + _name("#", piece.name, known, UNKNOWN_CHANNEL))
         elif isinstance(piece, UsergroupRef):
             known = self.names.usergroups.get(piece.usergroup_id)
-            self._emit("@" + _name("@", piece.handle, known, piece.usergroup_id))
+            self._emit("@" + _name("@", piece.handle, known, UNKNOWN_GROUP))
         elif isinstance(piece, LinkRef):
             self._link_ref(piece)
 
     def _user(self, ref: UserRef) -> None:
-        name = _name("@", self.names.users.get(ref.user_id), ref.label, ref.user_id)
+        name = _name("@", self.names.users.get(ref.user_id), ref.label, UNKNOWN_USER)
         amity_id = self.user_map.get(ref.user_id)
-        if amity_id and len(self.mentions) < MAX_MENTIONS:
+        if ref.notify and amity_id and len(self.mentions) < MAX_MENTIONS:
             self.mentions.append(Mention(amity_id, self.offset, utf16_len(name)))
         self._emit("@" + name)
 

@@ -3,16 +3,21 @@
 Messages written in Slack's editor carry their real structure here (``text`` is only a
 fallback). The raw block dicts are validated into one tolerant model, then each container
 (section, list, quote, preformatted) becomes pieces. Text in rich_text is already
-unescaped: nothing is decoded. Unknown element types are skipped.
+unescaped: nothing is decoded. Every element has a rendering: an element type Slack adds
+later falls back to its ``text`` or ``fallback``, else to a visible ``[type]``, and is
+logged once per type so that it can be given a real rendering.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bridge.emojis import to_emoji, with_skin_tone
 from bridge.mrkdwn import (
     ChannelRef,
     LinkRef,
@@ -21,12 +26,14 @@ from bridge.mrkdwn import (
     UsergroupRef,
     UserRef,
     iso_date,
-    shortcode_emoji,
-    with_skin_tone,
 )
 
+log = logging.getLogger("bridge.richtext")
+_seen_unknown: set[str] = set()
+_seen_lock = threading.Lock()
 BULLETS = ("•", "◦", "▪")
 INDENT = "    "
+MAX_INDENT = 8  # Slack's editor nests lists at most this deep
 
 
 class Style(BaseModel):
@@ -52,6 +59,8 @@ class Element(BaseModel):
     user_id: str | None = None
     usergroup_id: str | None = None
     channel_id: str | None = None
+    team_id: str | None = None
+    value: str | None = None
     name: str | None = None
     unicode: str | None = None
     skin_tone: int | None = None
@@ -65,16 +74,12 @@ def has_rich_text(blocks: Iterable[Mapping[str, Any]]) -> bool:
     return any(block.get("type") == "rich_text" for block in blocks)
 
 
-def blocks_to_pieces(blocks: Sequence[Mapping[str, Any]]) -> list[Piece]:
-    """All ``rich_text`` blocks, in order, as pieces; raises ValueError on a malformed block."""
-    pieces: list[Piece] = []
-    for block in blocks:
-        if block.get("type") == "rich_text":
-            _append_block(pieces, _containers(Element.model_validate(block).elements))
-    return pieces
+def rich_text_pieces(block: Mapping[str, Any]) -> list[Piece]:
+    """One ``rich_text`` block as pieces; raises ValueError when it is malformed."""
+    return _containers(Element.model_validate(block).elements)
 
 
-def _append_block(pieces: list[Piece], block: list[Piece]) -> None:
+def append_block(pieces: list[Piece], block: list[Piece]) -> None:
     """Append ``block`` on a new line (unless it is empty or a line just ended)."""
     if not block:
         return
@@ -86,7 +91,7 @@ def _append_block(pieces: list[Piece], block: list[Piece]) -> None:
 def _containers(elements: Iterable[Element]) -> list[Piece]:
     pieces: list[Piece] = []
     for element in elements:
-        _append_block(pieces, _container(element))
+        append_block(pieces, _container(element))
     return pieces
 
 
@@ -96,29 +101,34 @@ def _container(element: Element) -> list[Piece]:
     if element.type == "rich_text_list":
         return _list(element)
     if element.type == "rich_text_quote":
-        return _prefix_lines(_trim_newlines(_inline(element.elements)), "> ", "> ")
+        body = trim_newlines(_inline(element.elements))
+        return prefix_lines(body, "> ", "> ") if has_text(body) else []
     if element.type == "rich_text_preformatted":
         return _inline(element.elements, code=True)
-    return []
+    if element.type in _LEAVES:  # a leaf where a container belongs: shown all the same
+        return _LEAVES[element.type](element, False)
+    return _inline(element.elements) or _unknown(element, False)
 
 
 def _list(element: Element) -> list[Piece]:
     """One list level: ``1. `` numbering from ``offset``, bullets by ``indent``."""
-    indent = max(element.indent, 0)
+    indent = min(max(element.indent, 0), MAX_INDENT)
     pieces: list[Piece] = []
     for number, item in enumerate(element.elements, start=element.offset + 1):
+        body = trim_newlines(_container(item))
+        if not has_text(body):
+            continue
         if element.style == "ordered":
             marker = f"{INDENT * indent}{number}. "
         else:
             marker = f"{INDENT * indent}{BULLETS[indent % len(BULLETS)]} "
         if pieces:
             pieces.append(Text("\n"))
-        body = _trim_newlines(_container(item))
-        pieces.extend(_prefix_lines(body, marker, " " * len(marker)))
+        pieces.extend(prefix_lines(body, marker, " " * len(marker)))
     return pieces
 
 
-def _prefix_lines(pieces: list[Piece], first: str, rest: str) -> list[Piece]:
+def prefix_lines(pieces: list[Piece], first: str, rest: str) -> list[Piece]:
     """Prefix the first line with ``first`` and every following line with ``rest``."""
     out: list[Piece] = [Text(first)]
     for piece in pieces:
@@ -132,7 +142,12 @@ def _prefix_lines(pieces: list[Piece], first: str, rest: str) -> list[Piece]:
     return [piece for piece in out if not isinstance(piece, Text) or piece.text]
 
 
-def _trim_newlines(pieces: list[Piece]) -> list[Piece]:
+def has_text(pieces: list[Piece]) -> bool:
+    """Whether ``pieces`` show anything (a mention, a link or non-blank text)."""
+    return any(not isinstance(piece, Text) or piece.text.strip() for piece in pieces)
+
+
+def trim_newlines(pieces: list[Piece]) -> list[Piece]:
     """Drop the line breaks that end a list item or a quote."""
     pieces = list(pieces)
     while pieces and isinstance(last := pieces[-1], Text) and last.text.endswith("\n"):
@@ -145,9 +160,7 @@ def _trim_newlines(pieces: list[Piece]) -> list[Piece]:
 def _inline(elements: Iterable[Element], *, code: bool = False) -> list[Piece]:
     pieces: list[Piece] = []
     for element in elements:
-        leaf = _LEAVES.get(element.type)
-        if leaf is not None:
-            pieces.extend(leaf(element, code))
+        pieces.extend(_LEAVES.get(element.type, _unknown)(element, code))
     return pieces
 
 
@@ -185,13 +198,36 @@ def _date(element: Element, _code: bool) -> list[Piece]:
 
 
 def _emoji(element: Element, _code: bool) -> list[Piece]:
-    """``unicode`` code points when present, else the shortcode, else ``:name:``."""
+    """``unicode`` code points when present, else Slack's name, else ``:name:`` (custom)."""
     glyph = _from_code_points(element.unicode or "")
     if glyph:
         return [Text(with_skin_tone(glyph, element.skin_tone))]
     if not element.name:
         return []
-    return [Text(shortcode_emoji(element.name, element.skin_tone) or f":{element.name}:")]
+    return [Text(to_emoji(element.name, element.skin_tone) or f":{element.name}:")]
+
+
+def _color(element: Element, _code: bool) -> list[Piece]:
+    """A colour swatch: its hex value, as Slack writes it next to the swatch."""
+    return [Text(element.value)] if element.value else []
+
+
+def _team(element: Element, _code: bool) -> list[Piece]:
+    """A workspace mention: Slack gives no name, and looking one up needs ``team:read``."""
+    if not (element.team_id or element.name or element.text):
+        return []
+    return [Text("@" + (element.name or element.text or "a Slack workspace"))]
+
+
+def _unknown(element: Element, code: bool) -> list[Piece]:
+    """An element type the bridge has no rendering for: its text, else ``[type]``."""
+    with _seen_lock:
+        first = element.type not in _seen_unknown
+        _seen_unknown.add(element.type)
+    if first:
+        log.info("bridge.unknown_rich_text_element", extra={"element_type": element.type})
+    label = element.text or element.fallback or element.name or f"[{element.type or 'element'}]"
+    return [Text(label, code)]
 
 
 def _from_code_points(code_points: str) -> str | None:
@@ -211,4 +247,6 @@ _LEAVES: dict[str, Callable[[Element, bool], list[Piece]]] = {
     "emoji": _emoji,
     "broadcast": _broadcast,
     "date": _date,
+    "color": _color,
+    "team": _team,
 }

@@ -8,13 +8,13 @@ positions.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from bridge.failures import Permanent
+from bridge.compose import message_pieces, system_notice
 from bridge.message import SlackMessage
 from bridge.mrkdwn import (
     ChannelRef,
@@ -34,7 +34,6 @@ from bridge.post import (
     utf16_len,
 )
 from bridge.render import MAX_MENTIONS, MAX_URL, Draft, Mention, Names, Renderer
-from bridge.richtext import blocks_to_pieces, has_rich_text
 
 __all__ = [
     "MAX_MENTIONS",
@@ -44,6 +43,7 @@ __all__ = [
     "Mention",
     "Names",
     "Refs",
+    "SystemMessage",
     "TextTooLong",
     "TranslationError",
     "referenced_ids",
@@ -77,6 +77,17 @@ class EmptyMessage(TranslationError):
         )
 
 
+class SystemMessage(TranslationError):
+    """A notice Slack wrote (someone joined, a topic changed), not a person's message."""
+
+    def __init__(self, notice: str) -> None:
+        self.notice = notice
+        super().__init__(
+            f"This is a message Slack wrote itself ({notice}), not one a person wrote: "
+            "only people's messages can be shared."
+        )
+
+
 class TextTooLong(TranslationError):
     """The text exceeds Amity's limit (UTF-16 code units); it is never truncated."""
 
@@ -100,7 +111,8 @@ def referenced_ids_in_text(text: str) -> Refs:
 
 
 def to_draft(message: SlackMessage, names: Names, user_map: Mapping[str, str]) -> Draft:
-    """Render a message: its rich_text blocks if it has any, else its mrkdwn ``text``."""
+    """Render a message (its blocks or its ``text``, attachments, forwards); raises
+    SystemMessage for Slack's own notices."""
     return Renderer(names, user_map).render(_message_pieces(message))
 
 
@@ -153,11 +165,11 @@ def _timestamp(moment: datetime) -> str:
 
 
 def _message_pieces(message: SlackMessage) -> list[Piece]:
-    """Rich text when present and well-formed, else the mrkdwn fallback ``text``."""
-    if has_rich_text(message.blocks):
-        with contextlib.suppress(ValueError):
-            return blocks_to_pieces(message.blocks)
-    return parse_mrkdwn(message.text)
+    """The message's pieces (``bridge.compose``); Slack's own notices are refused."""
+    notice = system_notice(message.subtype)
+    if notice is not None:
+        raise SystemMessage(notice)
+    return message_pieces(message)
 
 
 def _refs(pieces: list[Piece]) -> Refs:

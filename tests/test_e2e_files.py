@@ -12,7 +12,7 @@ import pytest
 
 from bridge.fakes.server import wait_for
 from bridge.fakes.signed import SlackSender
-from bridge.fakes.stack import NEWS, SIGNING_SECRET, LocalStack, start_stack
+from bridge.fakes.stack import NEWS, RANDOM, SIGNING_SECRET, LocalStack, start_stack
 from bridge.outbox import JobState
 from tests.e2e import MovableClock, find_job, job_state, wait_retrying
 
@@ -34,10 +34,11 @@ def stack(tmp_path: Path, clock: MovableClock) -> Iterator[LocalStack]:
     running.stop()
 
 
-def share(stack: LocalStack, files: list[dict[str, Any]], text: str = "") -> str:
+def share(stack: LocalStack, files: list[dict[str, Any]], text: str = "", **fields: Any) -> str:
     """A message with these files, reacted to; returns its ts."""
     msg = stack.slack.add_message(
-        NEWS, {"user": "U0ALICE01", "text": text, "files": files, "subtype": "file_share"}
+        NEWS,
+        {"user": "U0ALICE01", "text": text, "files": files, "subtype": "file_share"} | fields,
     )
     with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
         assert (
@@ -173,3 +174,85 @@ def test_truncated_download_is_retried(stack: LocalStack, clock: MovableClock) -
     job = find_job(stack, ts)
     assert job is not None and "cut.png" in (job.last_error or "")
     assert stack.amity.uploads == []
+
+
+def test_a_refused_upload_is_skipped_and_the_rest_is_posted(stack: LocalStack) -> None:
+    """Amity refuses one image for good: the post goes out with the other file, and the
+    reply names the refused one with Amity's reason."""
+    stack.amity.fail_next(400, 400314, "Image is rejected", path_prefix="/api/v4/images")
+    files = [
+        stack.slack.add_file({"name": "a.png", "mimetype": "image/png"}, PNG),
+        stack.slack.add_file({"name": "b.pdf", "mimetype": "application/pdf"}, PDF),
+    ]
+    ts = share(stack, files, "two files")
+    done(stack, ts)
+    [body] = stack.amity.posts
+    assert body["data"]["text"] == "two files"
+    assert [a["type"] for a in body["attachments"]] == ["file"]
+    [reply] = stack.slack.posted
+    assert "Attached: b.pdf" in reply.text
+    assert "Not attached: a.png (Amity refused it: an image was refused by Amity's moderation" in (
+        reply.text
+    )
+
+
+@pytest.mark.parametrize(
+    ("mimetype", "name"),
+    [("image/webp", "a.webp"), ("image/heic", "a.heic"), ("image/svg+xml", "a.svg")],
+)
+def test_other_images_go_as_files(stack: LocalStack, mimetype: str, name: str) -> None:
+    """Amity's images are JPEG and PNG: any other image is attached as a file."""
+    ts = share(stack, [stack.slack.add_file({"name": name, "mimetype": mimetype}, PNG)], "pic")
+    done(stack, ts)
+    [body] = stack.amity.posts
+    assert [a["type"] for a in body["attachments"]] == ["file"]
+    assert [u.kind for u in stack.amity.uploads] == ["file"]
+
+
+def test_a_forwarded_message_brings_its_text_and_files(stack: LocalStack) -> None:
+    """A forward without a comment: its author, channel, quoted text and its file."""
+    file = stack.slack.add_file({"name": "chart.png", "mimetype": "image/png"}, PNG)
+    forward = {
+        "is_share": True,
+        "is_msg_unfurl": True,
+        "author_id": "U0BOB0001",
+        "channel_id": RANDOM,
+        "text": "numbers are up :chart_with_upwards_trend:",
+        "files": [file],
+    }
+    ts = share(stack, [], "", attachments=[forward], subtype=None)
+    done(stack, ts)
+    [body] = stack.amity.posts
+    assert body["data"]["text"] == "Forwarded from @Bob Stone in #random:\n> numbers are up 📈"
+    assert [a["type"] for a in body["attachments"]] == ["image"]
+
+
+def test_a_system_message_is_refused_privately(stack: LocalStack) -> None:
+    """A reaction on "Alice has joined the channel" posts nothing and tells the reactor why."""
+    ts = share(stack, [], "<@U0ALICE01> has joined the channel", subtype="channel_join")
+    wait_for(lambda: len(stack.slack.ephemerals) == 1, timeout=10)
+    assert job_state(stack, ts) is JobState.failed
+    assert stack.amity.posts == [] and stack.slack.posted == []
+    [notice] = stack.slack.ephemerals
+    assert notice.user == "U0BOB0001"
+    assert "someone joined the channel" in notice.text and "people's messages" in notice.text
+
+
+def test_a_refused_upload_is_not_sent_again_on_retry(
+    stack: LocalStack, clock: MovableClock
+) -> None:
+    """One file refused, another failing for a while: the retry sends only the latter."""
+    stack.amity.fail_next(400, 400314, "Image is rejected", path_prefix="/api/v4/images")
+    stack.amity.fail_next(503, None, path_prefix="/api/v4/files")
+    files = [
+        stack.slack.add_file({"name": "a.png", "mimetype": "image/png"}, PNG),
+        stack.slack.add_file({"name": "b.pdf", "mimetype": "application/pdf"}, PDF),
+    ]
+    ts = share(stack, files, "two files")
+    wait_retrying(stack, ts, 1)
+    clock.advance(timedelta(minutes=15))
+    done(stack, ts)
+    image_requests = [r for r in stack.amity.requests if r.path == "/api/v4/images"]
+    assert len(image_requests) == 1
+    assert [u.filename for u in stack.amity.uploads] == ["b.pdf"]
+    assert "Not attached: a.png (Amity refused it" in stack.slack.posted[0].text

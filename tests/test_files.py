@@ -36,6 +36,12 @@ def f(
         ("image/png", "png", "image"),
         ("image/jpeg", "jpg", "image"),
         ("image/gif", "gif", "file"),
+        ("image/webp", "webp", "file"),
+        ("image/heic", "heic", "file"),
+        ("image/svg+xml", "svg", "file"),
+        ("image/tiff", "tiff", "file"),
+        ("image/bmp", "bmp", "file"),
+        ("", "jpg", "image"),
         ("video/mp4", "mp4", "video"),
         ("video/quicktime", "mov", "video"),
         ("application/pdf", "pdf", "file"),
@@ -43,7 +49,8 @@ def f(
     ],
 )
 def test_kinds(mimetype: str, filetype: str, kind: str) -> None:
-    """Images, videos, files; a GIF goes as a file since Amity refuses GIF images."""
+    """JPEG and PNG as images (Amity's image formats), videos, and every other file,
+    other images included, as a file."""
     assert to_kind(f("x", mimetype, filetype=filetype)) == kind
 
 

@@ -86,7 +86,7 @@ def test_escaped_token_is_literal_text() -> None:
         ("a * b * c", "a * b * c"),
         ("*not closed", "*not closed"),
         ("*multi\nline*", "*multi\nline*"),
-        ("*hi <@U1>*", "hi @U1"),
+        ("*hi <@U1|al>*", "hi @al"),
     ],
 )
 def test_emphasis_markers(text: str, expected: str) -> None:
@@ -148,14 +148,15 @@ def test_quote_lines(text: str, expected: str) -> None:
         (":+1::skin-tone-3:", THUMBS_UP + TONE_3),
         (":v::skin-tone-6:", "\u270c" + TONE_6),
         (":partyparrot:", ":partyparrot:"),
-        (":partyparrot::skin-tone-3:", ":partyparrot::skin-tone-3:"),
+        (":partyparrot::skin-tone-3:", ":partyparrot:"),
         ("at 10:30:45", "at 10:30:45"),
         ("at 10:30:tada:", f"at 10:30{TADA}"),
         ("done :white_check_mark: ok", "done \u2705 ok"),
     ],
 )
 def test_emoji_shortcodes(text: str, expected: str) -> None:
-    """Known shortcodes become Unicode with skin tones; custom ones stay ``:name:``."""
+    """Known shortcodes become Unicode with skin tones; custom ones stay ``:name:`` (a tone
+    after a custom emoji is dropped: custom emoji have none)."""
     assert emojize_shortcodes(text) == expected
 
 
@@ -187,3 +188,39 @@ def test_find_hashtags() -> None:
     """Tags need a letter, at most 100 characters, and a boundary before the ``#``."""
     text = f"#release #123 C#x ##no #v2_final #日本語 #{'a' * 100} #{'b' * 101}!"
     assert find_hashtags(text) == ["release", "v2_final", "日本語", "a" * 100]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "get https://example.com/_next/static_/app.js now",
+            "get https://example.com/_next/static_/app.js now",
+        ),
+        ("_see https://x.com/a_b_", "see https://x.com/a_b"),
+        ("*https://x.com/*", "https://x.com/"),
+        ("https://x.com/:tada:/ :tada:", "https://x.com/:tada:/ \U0001f389"),
+        ("(https://x.com/a_(b)_c).", "(https://x.com/a_(b)_c)."),
+        ("https://x.com/?a=1&amp;b=2&gt;", "https://x.com/?a=1&b=2>"),
+    ],
+)
+def test_bare_urls_are_atoms(text: str, expected: str) -> None:
+    """Nothing inside a bare URL is emphasis or emoji; a closing marker is not part of it."""
+    assert rendered(text) == expected
+
+
+def test_bare_url_with_underscores_is_one_link() -> None:
+    """The link entry has the whole URL, underscores included."""
+    draft = text_to_draft("build: https://cdn.example.com/_next/static_/app_1.js", Names(), {})
+    assert [link.url for link in draft.links] == ["https://cdn.example.com/_next/static_/app_1.js"]
+
+
+def test_user_id_with_at_label_is_a_name() -> None:
+    """Slack's ``<U1234|@cal>`` (system messages) is ``@cal``, not a link."""
+    assert parse_mrkdwn("<U1234|@cal> joined") == [UserRef("U1234", "@cal"), Text(" joined")]
+    assert rendered("<U1234|@cal> joined") == "@cal joined"
+
+
+def test_link_labels_get_emoji() -> None:
+    """A link's label is text like any other: its emoji names are converted."""
+    assert rendered("<https://x.com|:tada: party>") == "\U0001f389 party (https://x.com)"

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from bridge.blocks import blocks_to_pieces
 from bridge.message import SlackMessage
 from bridge.mrkdwn import ChannelRef, LinkRef, Text, UsergroupRef, UserRef
 from bridge.post import Link
-from bridge.richtext import blocks_to_pieces, has_rich_text
+from bridge.richtext import has_rich_text
 from bridge.translate import Mention, Names, to_draft
 
 Block = dict[str, Any]
@@ -203,6 +204,11 @@ def test_styles_render_as_plain_text() -> None:
         ({"type": "date", "timestamp": 1392734382, "fallback": "Feb 18, 2014"}, "Feb 18, 2014"),
         ({"type": "date", "timestamp": "1392734382", "format": "{date}"}, "2014-02-18"),
         ({"type": "link", "url": "https://x.com", "text": "x.com"}, "https://x.com"),
+        ({"type": "color", "value": "#3AA3E3"}, "#3AA3E3"),
+        ({"type": "team", "team_id": "T0123"}, "@a Slack workspace"),
+        ({"type": "team", "team_id": "T0123", "name": "Acme"}, "@Acme"),
+        ({"type": "emoji", "name": "egg"}, "\U0001f95a"),
+        ({"type": "emoji", "name": "wave", "skin_tone": 2}, "\U0001f44b\U0001f3fb"),
     ],
 )
 def test_leaf_elements(element: Block, expected: str) -> None:
@@ -210,10 +216,28 @@ def test_leaf_elements(element: Block, expected: str) -> None:
     assert render(section(element)) == expected
 
 
-def test_unknown_elements_are_skipped() -> None:
-    """Unknown leaf and container types vanish without an error."""
+def test_unknown_elements_show_their_text_or_type() -> None:
+    """Unknown leaves and containers show their text, else a visible ``[type]``."""
     odd = section(text("a"), {"type": "sparkle", "text": "zzz"}, text("b"))
-    assert render(odd, {"type": "rich_text_marquee", "elements": []}, section(text("c"))) == "ab\nc"
+    marquee = {"type": "rich_text_marquee", "elements": []}
+    assert render(odd, marquee, section(text("c"))) == "azzzb\n[rich_text_marquee]\nc"
+
+
+def test_unknown_element_types_are_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    """The first element of an unknown type is logged (with its type), later ones are not."""
+    caplog.set_level("INFO", logger="bridge.richtext")
+    odd = section({"type": "hologram_once", "fallback": "[hologram]"})
+    assert render(odd) == "[hologram]"
+    assert render(odd, odd) == "[hologram]\n[hologram]"
+    logged = [r for r in caplog.records if r.getMessage() == "bridge.unknown_rich_text_element"]
+    assert [getattr(r, "element_type", None) for r in logged] == ["hologram_once"]
+
+
+def test_lists_skip_empty_items_and_cap_the_indent() -> None:
+    """Empty list items leave no lone bullet; absurd indents stop at Slack's deepest."""
+    deep = items("bullet", 40, "deep")
+    empty = {"type": "rich_text_list", "style": "bullet", "elements": [section(text(" "))]}
+    assert render(deep, empty, items("ordered", 0, "one")) == " " * 32 + "▪ deep\n1. one"
 
 
 def test_blocks_are_joined_by_newline() -> None:

@@ -62,13 +62,14 @@ def rich_message(*elements: dict[str, Any], text: str = "fallback") -> SlackMess
     [
         ("<@U1|old>", Names(users={"U1": "Al Doe"}), "@Al Doe", (Mention("a1", 0, 6),)),
         ("<@U1|old>", Names(), "@old", (Mention("a1", 0, 3),)),
-        ("<@U1>", Names(), "@U1", (Mention("a1", 0, 2),)),
+        ("<@U1>", Names(), "@unknown user", (Mention("a1", 0, 12),)),
         ("hi <@U3>", Names(users={"U3": "Cy"}), "hi @Cy", ()),
         ("<@U2> <@U1>", NAMES, "@Bo @Al", (Mention("a2", 0, 2), Mention("a1", 4, 2))),
     ],
 )
 def test_user_mentions(text: str, names: Names, expected: str, mentions: tuple[Mention]) -> None:
-    """Display name, else label, else id; only mapped users become mentions."""
+    """Display name, else label, else a placeholder (never the ID); only mapped users
+    become mentions."""
     draft = draft_of(text, names)
     assert (draft.text, draft.mentions) == (expected, mentions)
 
@@ -106,11 +107,11 @@ def test_rich_text_positions_count_utf16() -> None:
 
 def test_mentions_capped_at_thirty() -> None:
     """The 31st mention stays plain ``@Name`` text."""
-    text = " ".join(f"<@U{i}>" for i in range(31))
+    text = " ".join(f"<@U{i}|n{i}>" for i in range(31))
     draft = draft_of(text, Names(), {f"U{i}": f"a{i}" for i in range(31)})
     assert len(draft.mentions) == 30
     assert draft.mentions[-1].amity_user_id == "a29"
-    assert draft.text.endswith("@U29 @U30")
+    assert draft.text.endswith("@n29 @n30")
 
 
 @pytest.mark.parametrize(
@@ -118,10 +119,10 @@ def test_mentions_capped_at_thirty() -> None:
     [
         ("<#C1|general>", "#general"),
         ("<#C2>", "#random"),
-        ("<#C3>", "#C3"),
+        ("<#C3>", "#unknown channel"),
         ("<!subteam^S1|@team>", "@team"),
         ("<!subteam^S2>", "@oncall"),
-        ("<!subteam^S3>", "@S3"),
+        ("<!subteam^S3>", "@unknown group"),
         ("<!here> <!channel> <!everyone> <!here|here>", "@here @channel @everyone @here"),
     ],
 )
@@ -210,11 +211,18 @@ def test_blank_lines_and_trailing_spaces_trimmed_with_offsets() -> None:
     assert draft.links == (Link(url="https://a.io", index=14, length=12, domain="a.io"),)
 
 
-def test_message_without_rich_text_uses_mrkdwn_text() -> None:
-    """Without a rich_text block, the mrkdwn ``text`` is rendered."""
-    section = {"type": "section", "text": {"type": "mrkdwn", "text": "ignored"}}
-    message = SlackMessage(ts="1.0", text="*hi* <@U1|ann>", blocks=[section])
+def test_message_without_blocks_uses_mrkdwn_text() -> None:
+    """Without blocks with text, the mrkdwn ``text`` is rendered."""
+    buttons = {"type": "actions", "elements": [{"type": "button", "text": {"text": "Go"}}]}
+    message = SlackMessage(ts="1.0", text="*hi* <@U1|ann>", blocks=[buttons])
     assert to_draft(message, Names(), {}).text == "hi @ann"
+
+
+def test_app_blocks_win_over_the_summary() -> None:
+    """An app's section blocks are posted, not the ``text`` summary, and not both."""
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "*Deploy* finished"}}
+    message = SlackMessage(ts="1.0", text="Deploy finished", blocks=[section])
+    assert to_draft(message, Names(), {}).text == "Deploy finished"
 
 
 def test_rich_text_wins_over_text() -> None:
@@ -227,7 +235,7 @@ def test_malformed_rich_text_falls_back_to_text() -> None:
     """A rich_text block that does not parse leaves the mrkdwn ``text`` in charge."""
     block = {"type": "rich_text", "elements": "oops"}
     message = SlackMessage(ts="1.0", text="*hi* <@U9>", blocks=[block])
-    assert to_draft(message, Names(), {}).text == "hi @U9"
+    assert to_draft(message, Names(), {}).text == "hi @unknown user"
     assert referenced_ids(message) == Refs(users=frozenset({"U9"}))
 
 
