@@ -8,11 +8,13 @@ text written by hand from the payload.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from pydantic import ValidationError
 
 from bridge.message import SlackMessage
 from bridge.payloads import MessageShortcut
@@ -188,8 +190,13 @@ def test_every_message_translates(entry_id: str) -> None:
 
 @pytest.mark.parametrize("entry_id", [i for i, e in CORPUS.items() if e["kind"] == "shortcut"])
 def test_every_shortcut_parses(entry_id: str) -> None:
-    """Message shortcuts keep their team, channel, user and message."""
+    """Message shortcuts keep their team, channel, user and message; a template whose
+    ``ts`` is not a Slack timestamp (the Java SDK's blank samples) is refused."""
     payload = CORPUS[entry_id]["payload"]
+    if not re.fullmatch(r"\d{9,10}\.\d{6}", payload["message"]["ts"]):
+        with pytest.raises(ValidationError, match="ts"):
+            MessageShortcut.model_validate(payload)
+        return
     shortcut = MessageShortcut.model_validate(payload)
     assert shortcut.team.id == payload["team"]["id"]
     assert shortcut.message.ts == payload["message"]["ts"]
