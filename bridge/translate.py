@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bridge.failures import Permanent
 from bridge.compose import message_pieces, system_notice
+from bridge.failures import Permanent
 from bridge.message import SlackMessage
 from bridge.mrkdwn import (
     ChannelRef,
