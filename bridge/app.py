@@ -95,10 +95,13 @@ class Bridge:
         self.worker.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        deadline = None if timeout is None else time.monotonic() + timeout
         finished = self._running.acquire(timeout=-1 if timeout is None else timeout)
         if finished:
             self._running.release()
-        else:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            finished = self.worker.wait_idle(left)
+        if not finished:
             log.warning("bridge.stop_timeout", extra={"timeout_s": timeout})
         self.worker.close(wait=finished)
         self.notices.shutdown(wait=finished)
@@ -155,6 +158,7 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         max_attempts=settings.BRIDGE_MAX_ATTEMPTS,
         max_age=timedelta(hours=settings.BRIDGE_MAX_AGE_HOURS),
         lease=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS),
+        heartbeat=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS / 4),
     )
     downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False)
     attacher = Attacher(

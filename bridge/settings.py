@@ -88,7 +88,7 @@ class Settings(StoreSettings):
     BRIDGE_WORKERS: int = Field(default=4, ge=1, le=64)
     BRIDGE_MAX_ATTEMPTS: int = Field(default=8, ge=1)
     BRIDGE_MAX_AGE_HOURS: float = Field(default=24.0, gt=0)
-    BRIDGE_LEASE_SECONDS: float = Field(default=120.0, gt=0)
+    BRIDGE_LEASE_SECONDS: float = Field(default=20.0, gt=0)
     BRIDGE_SHUTDOWN_SECONDS: float = Field(default=25.0, ge=0)
     AMITY_RATE_LIMIT: int = Field(default=100, ge=1)
     BRIDGE_MAX_FILE_MB: float = Field(default=100.0, gt=0)
