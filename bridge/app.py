@@ -31,6 +31,7 @@ from bridge.home import home_view
 from bridge.intake import Intake
 from bridge.metrics import CONTENT_TYPE, Metrics
 from bridge.outbox import Clock, Job, Outbox, make_engine, utc_now
+from bridge.ratelimit import SharedBudget, budget_key
 from bridge.replies import Replies
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
@@ -147,11 +148,10 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     metrics = Metrics(outbox.count_by_state)
     client = make_web_client(settings.SLACK_BOT_TOKEN.get_secret_value(), settings.SLACK_API_URL)
     slack = SlackGateway(client, observe=metrics.observe_call)
+    token = settings.AMITY_ADMIN_TOKEN.get_secret_value()
+    budget = SharedBudget(outbox.transaction, budget_key(token), settings.AMITY_RATE_LIMIT)
     amity = AmityClient.create(
-        settings.amity_base_url,
-        settings.AMITY_ADMIN_TOKEN.get_secret_value(),
-        rate_limit=settings.AMITY_RATE_LIMIT,
-        observe=metrics.observe_call,
+        settings.amity_base_url, token, limiter=budget, observe=metrics.observe_call
     )
     policy = Policy(
         workers=settings.BRIDGE_WORKERS,

@@ -95,6 +95,10 @@ class Outbox:
         with self._writes, self.engine.begin() as conn:
             yield conn
 
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A write transaction on the store (queued behind this process's other writers)."""
+        return self._tx()
+
     def enqueue(self, new: NewJob, run_at: datetime | None = None) -> tuple[Job, bool]:
         """Store ``new`` unless its key exists. Returns the stored job and whether it is new."""
         now = self.clock()

@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -215,16 +216,18 @@ class Worker:
     def _reply_once(self, job: Job, url: str, progress: dict[str, Any]) -> bool:
         """The reply with the link, sent at most once; False when the job ended here.
 
-        The intent is saved before sending: an attempt that died between sending and
-        saving ``reply_sent`` may have replied, so the next attempt does not reply again.
-        Only Slack's own "rate limited" answer proves nothing was sent.
+        The intent is saved before sending. An attempt that died between sending and
+        saving ``reply_sent`` may have replied: the next one looks for that reply in the
+        thread and sends only if it is not there (a text command's answer, which cannot
+        be looked up, is not sent again). Slack's "rate limited" proves nothing was sent.
         """
         if progress.get("reply_sent"):
             return True
-        if progress.get("reply_started"):
-            log.warning("bridge.reply_maybe_sent", extra={"job_id": job.id})
+        started = progress.get("reply_started")
+        if started and self._maybe_replied(job, url, float(started)):
+            log.warning("bridge.reply_not_repeated", extra={"job_id": job.id})
             return True
-        progress["reply_started"] = True
+        progress["reply_started"] = time.time()
         self._save(job, progress)
         try:
             self.replies.success(job, url, progress)
@@ -240,6 +243,12 @@ class Worker:
         progress["reply_sent"] = True
         self._save(job, progress)
         return True
+
+    def _maybe_replied(self, job: Job, url: str, started: float) -> bool:
+        thread = self.replies.thread_of(job)
+        if job.kind != "message" or thread is None:
+            return True
+        return self.slack.thread_has(job.channel_id, thread, url, oldest=started - 60)
 
     def _schedule(self, job: Job, progress: dict[str, Any]) -> None:
         when, _ = parse_when(job.when or "")

@@ -116,6 +116,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         request = HttpRequest(self.command, split.path, query, headers, body)
         del body  # the request holds the only reference: large uploads are freed with it
         reply = fake.dispatch(request)
+        if reply.hang_up:
+            self.close_connection = True
+            return
         complete = write_reply(
             self.wfile,
             self._start,

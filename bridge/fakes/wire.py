@@ -47,7 +47,8 @@ class Reply:
     With ``stream``, ``body`` is ignored and the chunks are written as they come; the
     ``Content-Length`` header is sent only when ``headers`` carry it (otherwise the end
     of the body is the end of the connection). The stream is closed (``close()``, when
-    it has one) once written, or when the client hangs up.
+    it has one) once written, or when the client hangs up. With ``hang_up`` nothing is
+    written: the connection is closed, as when a network drops it.
     """
 
     status: int
@@ -55,6 +56,10 @@ class Reply:
     content_type: str = "text/plain; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     stream: Iterable[bytes] | None = None
+    hang_up: bool = False
+
+
+HANG_UP = Reply(0, hang_up=True)
 
 
 def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
