@@ -48,7 +48,8 @@ HOW_TO_FIX: dict[str, str] = {
     "BRIDGE_SHUTDOWN_SECONDS": "a number of seconds (0 or more)",
     "BRIDGE_MAX_FILE_MB": "the largest file to copy, in MB (default 100)",
     "BRIDGE_UPLOAD_CONCURRENCY": "how many files of one message upload at once, 1 to 10",
-    "AMITY_RATE_LIMIT": "the number of Amity requests allowed per 5 seconds (default 100)",
+    "AMITY_RATE_LIMIT": "the number of Amity requests allowed per 5 seconds for the admin "
+    "token, all instances together (default 100)",
     "PORT": "a TCP port number",
 }
 
