@@ -117,7 +117,12 @@ class Worker:
             if job is None:
                 self._slot_done()
                 break
-            self.pool.submit(self._slot, job)
+            try:
+                self.pool.submit(self._slot, job)
+            except RuntimeError:  # closed meanwhile: the lease lapses, another process runs it
+                self.outbox.release(job.id)
+                self._slot_done()
+                break
             started += 1
         return started
 
