@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> dict[str, float | int | str]:
     amity = FakeAmity(token=AMITY_TOKEN).start()
     seed(slack, amity)
     amity.delay_seconds = args.amity_delay
+    amity.rate_limit = args.rate_limit
     with tempfile.TemporaryDirectory() as tmp:
         env = environment(
             Path(tmp),

@@ -22,7 +22,7 @@ from bridge.amity_errors import (
     to_error,
 )
 from bridge.post import CreatePost
-from bridge.ratelimit import SlidingWindow
+from bridge.ratelimit import Limiter, SlidingWindow
 
 __all__ = [
     "AmityAlreadyExists",
@@ -52,7 +52,7 @@ class AmityClient:
     def __init__(
         self,
         http: httpx.Client,
-        limiter: SlidingWindow | None = None,
+        limiter: Limiter | None = None,
         observe: Observer | None = None,
     ) -> None:
         self.http = http
@@ -67,16 +67,18 @@ class AmityClient:
         *,
         timeout: float = 20.0,
         rate_limit: int = 100,
+        limiter: Limiter | None = None,
         observe: Observer | None = None,
     ) -> AmityClient:
         """A client with its own connection pool, authenticated with the admin token,
-        sending at most ``rate_limit`` requests per 5 seconds."""
+        waiting for ``limiter`` (the budget shared through the store) before each request,
+        or else sending at most ``rate_limit`` requests per 5 seconds from this process."""
         http = httpx.Client(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "bridge"},
             timeout=httpx.Timeout(timeout, connect=5.0),
         )
-        return cls(http, SlidingWindow(rate_limit, 5.0), observe)
+        return cls(http, limiter or SlidingWindow(rate_limit, 5.0), observe)
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -30,6 +30,7 @@ from bridge.home import home_view
 from bridge.intake import Intake
 from bridge.metrics import CONTENT_TYPE, Metrics
 from bridge.outbox import Clock, Job, Outbox, make_engine, utc_now
+from bridge.ratelimit import SharedBudget, budget_key
 from bridge.replies import Replies
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
@@ -96,10 +97,13 @@ class Bridge:
         self.worker.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        deadline = None if timeout is None else time.monotonic() + timeout
         finished = self._running.acquire(timeout=-1 if timeout is None else timeout)
         if finished:
             self._running.release()
-        else:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            finished = self.worker.wait_idle(left)
+        if not finished:
             log.warning("bridge.stop_timeout", extra={"timeout_s": timeout})
         self.worker.close(wait=finished)
         self.notices.shutdown(wait=finished)
@@ -145,11 +149,10 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     metrics = Metrics(outbox.count_by_state)
     client = make_web_client(settings.SLACK_BOT_TOKEN.get_secret_value(), settings.SLACK_API_URL)
     slack = SlackGateway(client, observe=metrics.observe_call)
+    token = settings.AMITY_ADMIN_TOKEN.get_secret_value()
+    budget = SharedBudget(outbox.transaction, budget_key(token), settings.AMITY_RATE_LIMIT)
     amity = AmityClient.create(
-        settings.amity_base_url,
-        settings.AMITY_ADMIN_TOKEN.get_secret_value(),
-        rate_limit=settings.AMITY_RATE_LIMIT,
-        observe=metrics.observe_call,
+        settings.amity_base_url, token, limiter=budget, observe=metrics.observe_call
     )
     policy = Policy(
         workers=settings.BRIDGE_WORKERS,
@@ -158,6 +161,7 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         lease=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS),
         backoff_cap=timedelta(seconds=settings.BRIDGE_BACKOFF_CAP_SECONDS),
         notice_after=timedelta(seconds=settings.BRIDGE_DELAY_NOTICE_SECONDS),
+        heartbeat=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS / 4),
     )
     downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False)
     attacher = Attacher(

@@ -11,11 +11,14 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity import AmityClient, AmityError
 from bridge.diagnose import describe, one_line, schema_problem, sqlite_file
+from bridge.migrate import is_current
 from bridge.outbox import Outbox, make_engine
+from bridge.ratelimit import SharedBudget, budget_key
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
 
@@ -181,11 +184,32 @@ def run_checks(settings: Settings, routes: RoutesConfig) -> list[Check]:
     checks.append(Check("signing secret", True, "set (Slack requests are verified with it)"))
     if checks[0].ok:
         checks += check_channels(client, routes)
+    engine = make_engine(settings.DATABASE_URL)
     amity = AmityClient.create(
-        settings.amity_base_url, settings.AMITY_ADMIN_TOKEN.get_secret_value(), timeout=15
+        settings.amity_base_url,
+        settings.AMITY_ADMIN_TOKEN.get_secret_value(),
+        timeout=15,
+        rate_limit=settings.AMITY_RATE_LIMIT,
+        limiter=shared_budget(engine, settings),
     )
     try:
         checks += check_amity(amity, routes)
     finally:
         amity.close()
+        engine.dispose()
     return checks + check_store(settings.DATABASE_URL)
+
+
+def shared_budget(engine: Engine, settings: Settings) -> SharedBudget | None:
+    """The Amity budget the running instances use, when the store is there to share it
+    (a SQLite file that does not exist yet is not created here)."""
+    path = sqlite_file(settings.DATABASE_URL)
+    if path is not None and not path.exists():
+        return None
+    try:
+        if not is_current(engine):
+            return None
+    except SQLAlchemyError:
+        return None
+    key = budget_key(settings.AMITY_ADMIN_TOKEN.get_secret_value())
+    return SharedBudget(Outbox(engine).transaction, key, settings.AMITY_RATE_LIMIT)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Enum,
+    Float,
     Integer,
     MetaData,
     String,
@@ -41,7 +42,7 @@ class JobState(enum.Enum):
     """Where a job is in its life."""
 
     pending = "pending"  # waiting for its next run time
-    running = "running"  # claimed by a worker until lease_until
+    running = "running"  # claimed by a worker (token in claim) until lease_until
     done = "done"  # the post exists and the reply was sent
     failed = "failed"  # gave up; the person who triggered it was told why
     cancelled = "cancelled"  # nothing to do (e.g. a bot message), or cancelled by a person
@@ -71,11 +72,20 @@ jobs = Table(
     Column("next_run_at", DateTime, nullable=False, index=True),
     Column("scheduled_for", DateTime),
     Column("lease_until", DateTime),
+    Column("claim", String(100)),  # the token of the claim holding a running job
     Column("last_error", Text),
     Column("progress", JSON, nullable=False, default=dict),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("key", name="uq_jobs_key"),
+)
+
+# One row per Amity admin token (keyed by a hash of it): when its next request may go.
+rate_budget = Table(
+    "rate_budget",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("next_at", Float, nullable=False),  # seconds since the epoch, database clock
 )
 
 
@@ -107,6 +117,7 @@ class Job(NewJob):
     attempts: int = 0
     post_url: str | None = None
     last_error: str | None = None
+    claim: str | None = None
     progress: dict[str, Any] = field(default_factory=dict)
     next_run_at: datetime | None = None
     scheduled_for: datetime | None = None

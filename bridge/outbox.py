@@ -5,10 +5,20 @@ job whose lease has expired (its worker died) is pending again. Claims are safe 
 threads and processes: candidates are selected ``FOR UPDATE SKIP LOCKED`` where the
 database has it (PostgreSQL) and each claim is a guarded ``UPDATE`` that only one
 claimer can win. SQLite (the default) and PostgreSQL run the same code.
+
+Each claim writes a fresh token in ``jobs.claim``, and the outbox remembers the tokens
+of the jobs this process holds. Every later write for a held job is guarded by its token:
+once the lease has expired and another process has claimed the job, the old holder's
+writes change nothing and raise ``LeaseLost``, so it can neither renew the lease nor
+finish the job over the new owner. ``renew`` (the worker's heartbeat) extends the leases
+of every held job.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -35,6 +45,7 @@ __all__ = [
     "Clock",
     "Job",
     "JobState",
+    "LeaseLost",
     "NewJob",
     "Outbox",
     "jobs",
@@ -43,6 +54,15 @@ __all__ = [
     "utc_now",
 ]
 INSERT_JOB = jobs.insert().returning(jobs.c.id)
+
+
+class LeaseLost(Exception):
+    """The job was taken over by another claim (this one's lease expired): drop it."""
+
+
+def new_token() -> str:
+    """A claim token that also says who holds the job (host and process id)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
 class Outbox:
@@ -56,6 +76,8 @@ class Outbox:
         self._writes: AbstractContextManager[object] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
+        self._held: dict[int, str] = {}  # job id → claim token, for jobs this process runs
+        self._held_lock = threading.Lock()
 
     def create_schema(self) -> None:
         """Create or upgrade the schema (Alembic migrations)."""
@@ -72,6 +94,10 @@ class Outbox:
     def _tx(self) -> Iterator[Connection]:
         with self._writes, self.engine.begin() as conn:
             yield conn
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A write transaction on the store (queued behind this process's other writers)."""
+        return self._tx()
 
     def enqueue(self, new: NewJob, run_at: datetime | None = None) -> tuple[Job, bool]:
         """Store ``new`` unless its key exists. Returns the stored job and whether it is new."""
@@ -133,30 +159,68 @@ class Outbox:
             return [to_job(row) for row in conn.execute(query).mappings()]
 
     def claim(self, limit: int, lease: timedelta) -> list[Job]:
-        """Take up to ``limit`` due jobs (or jobs whose lease expired) for this worker."""
+        """Take up to ``limit`` due jobs (or jobs whose lease expired) for this process."""
         now = self.clock()
         due = or_(
             (jobs.c.state == JobState.pending) & (jobs.c.next_run_at <= now),
             (jobs.c.state == JobState.running) & (jobs.c.lease_until < now),
         )
         query = select(jobs.c.id).where(due).order_by(jobs.c.next_run_at).limit(limit)
-        claimed = []
+        with self._held_lock:
+            held = list(self._held)
+        if held:  # a job this process still runs (its lease lapsed) is not taken twice
+            query = query.where(jobs.c.id.not_in(held))
+        claimed: dict[int, str] = {}
         with self._tx() as conn:
             ids = conn.execute(query.with_for_update(skip_locked=True)).scalars().all()
             for job_id in ids:
+                token = new_token()
                 won = conn.execute(
                     update(jobs)
                     .where((jobs.c.id == job_id) & due)
                     .values(
                         state=JobState.running,
                         lease_until=now + lease,
+                        claim=token,
                         attempts=jobs.c.attempts + 1,
                         updated_at=now,
                     )
                 )
                 if won.rowcount == 1:
-                    claimed.append(job_id)
+                    claimed[job_id] = token
+        with self._held_lock:
+            self._held.update(claimed)
         return [job for job_id in claimed if (job := self.get(job_id)) is not None]
+
+    def renew(self, lease: timedelta) -> list[int]:
+        """Extend the lease of every job this process holds; returns the ids it lost."""
+        with self._held_lock:
+            held = dict(self._held)
+        if not held:
+            return []
+        until = self.clock() + lease
+        lost = []
+        with self._tx() as conn:
+            for job_id, token in held.items():
+                renewed = conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job_id, jobs.c.claim == token)
+                    .where(jobs.c.state == JobState.running)
+                    .values(lease_until=until)
+                )
+                if renewed.rowcount == 0:
+                    lost.append(job_id)
+        return lost
+
+    def holds(self, job_id: int) -> bool:
+        """Whether this process holds a claim on the job."""
+        with self._held_lock:
+            return job_id in self._held
+
+    def release(self, job_id: int) -> None:
+        """Forget this process's claim on a job (it ended, or was lost)."""
+        with self._held_lock:
+            self._held.pop(job_id, None)
 
     def save_progress(
         self,
@@ -181,6 +245,7 @@ class Outbox:
             attempts=0,
             lease_until=None,
             progress=progress,
+            ending=True,
         )
 
     def scheduled_by(self, team_id: str, user: str) -> list[Job]:
@@ -237,17 +302,33 @@ class Outbox:
     ) -> None:
         """End a job (done, failed or cancelled), with its last step's result."""
         extra = {} if progress is None else {"progress": progress}
-        self._set(job_id, state=state, last_error=error, lease_until=None, **extra)
+        self._set(job_id, state=state, last_error=error, lease_until=None, ending=True, **extra)
 
     def retry_later(self, job_id: int, error: str, delay: timedelta) -> None:
         """Put a job back to pending, due after ``delay``."""
         run_at = self.clock() + delay
         self._set(
-            job_id, state=JobState.pending, last_error=error, next_run_at=run_at, lease_until=None
+            job_id,
+            state=JobState.pending,
+            last_error=error,
+            next_run_at=run_at,
+            lease_until=None,
+            ending=True,
         )
 
-    def _set(self, job_id: int, **values: Any) -> None:
+    def _set(self, job_id: int, *, ending: bool = False, **values: Any) -> None:
+        """Update a job; for a job this process holds, only while its claim is current
+        (else ``LeaseLost``). ``ending``: the claim ends with this write."""
+        with self._held_lock:
+            token = self._held.get(job_id)
+        statement = update(jobs).where(jobs.c.id == job_id)
+        if token is not None:
+            statement = statement.where(jobs.c.claim == token, jobs.c.state == JobState.running)
+        if ending:
+            values["claim"] = None
         with self._tx() as conn:
-            conn.execute(
-                update(jobs).where(jobs.c.id == job_id).values(updated_at=self.clock(), **values)
-            )
+            changed = conn.execute(statement.values(updated_at=self.clock(), **values))
+        if token is not None and changed.rowcount == 0:  # stays held: later writes fail too
+            raise LeaseLost(f"job {job_id} was taken over by another claim")
+        if token is not None and ending:
+            self.release(job_id)

@@ -54,7 +54,8 @@ HOW_TO_FIX: dict[str, str] = {
     "BRIDGE_SHUTDOWN_SECONDS": "a number of seconds (0 or more)",
     "BRIDGE_MAX_FILE_MB": "the largest file to copy, in MB (default 100)",
     "BRIDGE_UPLOAD_CONCURRENCY": "how many files of one message upload at once, 1 to 10",
-    "AMITY_RATE_LIMIT": "the number of Amity requests allowed per 5 seconds (default 100)",
+    "AMITY_RATE_LIMIT": "the number of Amity requests allowed per 5 seconds for the admin "
+    "token, all instances together (default 100)",
     "PORT": "a TCP port number",
     "BRIDGE_MAX_BODY_BYTES": "the largest request body accepted, in bytes, at least 65536 "
     "(default 1048576)",
@@ -111,7 +112,7 @@ class Settings(StoreSettings):
     BRIDGE_MAX_AGE_HOURS: float = Field(default=24.0, gt=0)
     BRIDGE_BACKOFF_CAP_SECONDS: float = Field(default=300.0, ge=1, le=300)
     BRIDGE_DELAY_NOTICE_SECONDS: float = Field(default=60.0, ge=0)
-    BRIDGE_LEASE_SECONDS: float = Field(default=120.0, gt=0)
+    BRIDGE_LEASE_SECONDS: float = Field(default=20.0, gt=0)
     BRIDGE_SHUTDOWN_SECONDS: float = Field(default=25.0, ge=0)
     AMITY_RATE_LIMIT: int = Field(default=100, ge=1)
     BRIDGE_MAX_FILE_MB: float = Field(default=100.0, gt=0)

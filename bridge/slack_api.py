@@ -271,6 +271,16 @@ class SlackGateway:
             "chat.postMessage", channel=channel, text=text, thread_ts=thread_ts, unfurl_links=False
         )
 
+    def thread_has(self, channel: str, thread_ts: str, piece: str, oldest: float) -> bool:
+        """Whether a bot message containing ``piece`` was posted in the thread since
+        ``oldest`` (seconds since the epoch)."""
+        since = f"{oldest:.6f}"
+        answer = self._call(
+            "conversations.replies", channel=channel, ts=thread_ts, oldest=since, limit=200
+        )
+        found = answer.get("messages", [])
+        return any(m.get("bot_id") and piece in str(m.get("text", "")) for m in found)
+
     def react(self, channel: str, ts: str, name: str) -> None:
         """Add a reaction; one that is already there is fine."""
         try:

@@ -9,6 +9,12 @@ jitter until the job is ``max_age`` old (an hour-long outage delays posts, it do
 drop them), and once a job has been failing for ``notice_after`` the person is told,
 once and privately, that the post is delayed; a permanent one ends the job and the
 person is told why.
+
+Each of ``Policy.workers`` slots claims one job at a time and, when it is done, claims the
+next due one at once: a long upload holds its own slot only. While jobs run, a heartbeat
+renews their short leases, so a job whose process died is taken over within about one
+lease; a process whose claim was taken over meanwhile gets ``LeaseLost`` at its next
+write and drops the job (see :mod:`bridge.outbox`).
 """
 
 from __future__ import annotations
@@ -16,21 +22,24 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bridge.amity import AmityAlreadyExists, AmityClient
 from bridge.attach import Attacher
 from bridge.failures import Fail, Failure, Retry, Retryable, RetryRules, decide
 from bridge.message import SlackMessage
-from bridge.outbox import Job, JobState, Outbox
+from bridge.outbox import Job, JobState, LeaseLost, Outbox
 from bridge.post import Attachment
 from bridge.replies import Replies
 from bridge.routes import RoutesConfig
-from bridge.slack_api import SlackError, SlackGateway, SlackRejected
+from bridge.slack_api import SlackError, SlackGateway, SlackRejected, SlackRetryable
 from bridge.translate import (
     Draft,
     Names,
@@ -57,7 +66,8 @@ class Policy:
     workers: int = 4
     max_attempts: int | None = None  # None: only max_age ends a job that keeps failing
     max_age: timedelta = timedelta(hours=24)
-    lease: timedelta = timedelta(minutes=2)
+    lease: timedelta = timedelta(seconds=20)
+    heartbeat: timedelta = timedelta(seconds=5)  # how often running jobs' leases are renewed
     backoff_cap: timedelta = timedelta(minutes=5)
     notice_after: timedelta = timedelta(seconds=60)
 
@@ -98,17 +108,82 @@ class Worker:
         self.policy = policy
         self.stopping = threading.Event()
         self.pool = ThreadPoolExecutor(max_workers=policy.workers, thread_name_prefix="bridge-job")
+        self._busy = 0  # slots running a job
+        self._idle = threading.Condition()
+        self._heart = threading.Thread(target=self._beat, name="bridge-heartbeat", daemon=True)
+        self._heart_stop = threading.Event()
 
     def run_due(self) -> int:
-        """Claim and run due jobs until none are left or the worker stops."""
-        total = 0
+        """Give each free slot a due job (each slot then claims the next job itself when
+        it is done); returns how many jobs were handed out. Does not wait for them."""
+        started = 0
         while not self.stopping.is_set():
-            jobs = self.outbox.claim(self.policy.workers, self.policy.lease)
-            if not jobs:
+            with self._idle:
+                if self._busy >= self.policy.workers:
+                    break
+                self._busy += 1
+            job = self._claim()
+            if job is None:
+                self._slot_done()
                 break
-            list(self.pool.map(self.run, jobs))
-            total += len(jobs)
-        return total
+            try:
+                self.pool.submit(self._slot, job)
+            except RuntimeError:  # closed meanwhile: the lease lapses, another process runs it
+                self.outbox.release(job.id)
+                self._slot_done()
+                break
+            started += 1
+        return started
+
+    def _claim(self) -> Job | None:
+        with self._idle:
+            if self._heart.ident is None and not self._heart_stop.is_set():
+                self._heart.start()
+        try:
+            claimed = self.outbox.claim(1, self.policy.lease)
+        except SQLAlchemyError:
+            log.exception("bridge.claim_failed")
+            return None
+        return claimed[0] if claimed else None
+
+    def _slot(self, job: Job | None) -> None:
+        """Run ``job``, then the next due jobs, until none is due or the worker stops."""
+        try:
+            while job is not None:
+                self.run_held(job)
+                job = None if self.stopping.is_set() else self._claim()
+        finally:
+            self._slot_done()
+
+    def _slot_done(self) -> None:
+        with self._idle:
+            self._busy -= 1
+            self._idle.notify_all()
+
+    def run_held(self, job: Job) -> None:
+        """Run a job this process claimed; a lost claim drops it without a word."""
+        try:
+            self.run(job)
+        except LeaseLost:
+            log.warning("bridge.job_taken_over", extra={"job_id": job.id})
+        finally:
+            self.outbox.release(job.id)
+
+    def _beat(self) -> None:
+        """Renew the leases of the jobs in flight until the worker is closed."""
+        while not self._heart_stop.wait(self.policy.heartbeat.total_seconds()):
+            try:
+                lost = self.outbox.renew(self.policy.lease)
+            except SQLAlchemyError:
+                log.exception("bridge.heartbeat_failed")
+                continue
+            for job_id in lost:
+                log.warning("bridge.lease_lost", extra={"job_id": job_id})
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no job runs (at most ``timeout`` seconds); whether none does."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
     def run(self, job: Job) -> None:
         """Run one claimed job to its next state."""
@@ -117,6 +192,8 @@ class Worker:
         except Skip as why:
             self.outbox.finish(job.id, JobState.cancelled, error=str(why))
             log.info("bridge.job_skipped", extra={"job_id": job.id, "reason": str(why)})
+        except LeaseLost:
+            raise
         except Failure as error:
             self._settle(job, error)
         except Exception as error:  # a bug: keep the job, log the traceback, retry later
@@ -158,21 +235,51 @@ class Worker:
             self._create_post(job, message, progress)
             progress["post_created"] = True
             self.outbox.save_progress(job.id, progress, self.policy.lease, post_url=url)
-        if not progress.get("reply_sent"):
-            try:
-                self.replies.success(job, url, progress)
-            except SlackRejected as error:  # the post exists: the job is done all the same
-                log.warning("bridge.reply_failed", extra={"job_id": job.id, "error": str(error)})
-                self.outbox.finish(job.id, JobState.done, error=f"reply not sent: {error}")
-                return
-            progress["reply_sent"] = True
-            self._save(job, progress)  # the reply is the one step that cannot be repeated
+        if not self._reply_once(job, url, progress):
+            return
         try:
             self.replies.mark_shared(job)
         except SlackRejected as error:
             log.warning("bridge.reaction_failed", extra={"job_id": job.id, "error": str(error)})
         self.outbox.finish(job.id, JobState.done, progress=progress)
         log.info("bridge.job_done", extra={"job_id": job.id, "post_id": job.post_id})
+
+    def _reply_once(self, job: Job, url: str, progress: dict[str, Any]) -> bool:
+        """The reply with the link, sent at most once; False when the job ended here.
+
+        The intent is saved before sending. An attempt that died between sending and
+        saving ``reply_sent`` may have replied: the next one looks for that reply in the
+        thread and sends only if it is not there (a text command's answer, which cannot
+        be looked up, is not sent again). Slack's "rate limited" proves nothing was sent.
+        """
+        if progress.get("reply_sent"):
+            return True
+        started = progress.get("reply_started")
+        if started and self._maybe_replied(job, url, float(started)):
+            log.warning("bridge.reply_not_repeated", extra={"job_id": job.id})
+            return True
+        progress["reply_started"] = time.time()
+        self._save(job, progress)
+        try:
+            self.replies.success(job, url, progress)
+        except SlackRejected as error:  # the post exists: the job is done all the same
+            log.warning("bridge.reply_failed", extra={"job_id": job.id, "error": str(error)})
+            self.outbox.finish(job.id, JobState.done, error=f"reply not sent: {error}")
+            return False
+        except SlackRetryable as error:
+            if error.error == "ratelimited":
+                del progress["reply_started"]
+                self._save(job, progress)
+            raise
+        progress["reply_sent"] = True
+        self._save(job, progress)
+        return True
+
+    def _maybe_replied(self, job: Job, url: str, started: float) -> bool:
+        thread = self.replies.thread_of(job)
+        if job.kind != "message" or thread is None:
+            return True
+        return self.slack.thread_has(job.channel_id, thread, url, oldest=started - 60)
 
     def _schedule(self, job: Job, progress: dict[str, Any]) -> None:
         when, _ = parse_when(job.when or "")
@@ -305,6 +412,7 @@ class Worker:
             )
 
     def close(self, wait: bool = True) -> None:
-        """Stop claiming; with ``wait``, let running jobs finish."""
+        """Stop claiming; with ``wait``, let running jobs finish (their leases renewed)."""
         self.stopping.set()
         self.pool.shutdown(wait=wait, cancel_futures=True)
+        self._heart_stop.set()

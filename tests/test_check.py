@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bridge.check import Check, run_checks
 from bridge.cli import main
 from bridge.fakes.amity import FakeAmity
 from bridge.fakes.slack import FakeSlack
 from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, POST_URL, ROUTES, SIGNING_SECRET
+from bridge.jobs import rate_budget
 from bridge.outbox import Outbox, make_engine
+from bridge.ratelimit import budget_key
 from bridge.routes import load_routes
 from bridge.settings import Settings
 
@@ -161,3 +164,15 @@ def test_amity_token_refused(env: dict[str, str], fakes: Fakes) -> None:
     fakes[1].token = "another-token"
     result = checks()["route announcements"]
     assert not result.ok and "AMITY_ADMIN_TOKEN" in result.detail
+
+
+def test_check_takes_from_the_shared_amity_budget(env: dict[str, str]) -> None:
+    """Its community lookup reserves a slot of the budget the instances share."""
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.connect() as conn:
+        assert conn.execute(select(rate_budget)).all() == []
+    assert checks()["route announcements"].ok
+    with engine.connect() as conn:
+        (row,) = conn.execute(select(rate_budget)).mappings().all()
+    engine.dispose()
+    assert row["key"] == budget_key(AMITY_TOKEN) and row["next_at"] > 0

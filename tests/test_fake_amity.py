@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bridge.fakes.amity import FakeAmity
+from bridge.fakes.amity import FakeAmity, Fault
 from bridge.fakes.amity_rules import load_schema
 from bridge.fakes.server import wait_for
 
@@ -400,3 +400,68 @@ def test_packaged_schema_is_the_reference_one() -> None:
     if not reference.exists():
         pytest.skip("shared/reference is not beside this checkout")
     assert load_schema() == json.loads(reference.read_text(encoding="utf-8"))
+
+
+def test_rate_limit_answers_429_past_the_budget_per_token(amity: FakeAmity) -> None:
+    """Past ``rate_limit`` requests in the window, a token gets 429 / 400311; others do not."""
+    amity.rate_limit = 3
+    amity.rate_period = 60.0
+    with httpx.Client(base_url=amity.url, timeout=10) as client:
+        mine = {"Authorization": f"Bearer {TOKEN}"}
+        other = {"Authorization": "Bearer someone-else"}
+        statuses = [client.get(f"/api/v3/communities/{COMMUNITY}", headers=mine).status_code]
+        statuses += [client.get(f"/api/v3/communities/{COMMUNITY}", headers=mine).status_code]
+        statuses += [client.get(f"/api/v3/communities/{COMMUNITY}", headers=mine).status_code]
+        refused = client.get(f"/api/v3/communities/{COMMUNITY}", headers=mine)
+        assert client.get(f"/api/v3/communities/{COMMUNITY}", headers=other).status_code == 401
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused.json() == {"status": "error", "code": 400311, "message": "RateLimit Exceed."}
+    assert amity.rate_limited == 1
+
+
+def test_rate_limit_window_slides(amity: FakeAmity, http: httpx.Client) -> None:
+    """A request refused now is accepted once the oldest one has left the window."""
+    amity.rate_limit = 1
+    amity.rate_period = 0.3
+    assert http.get(f"/api/v3/communities/{COMMUNITY}").status_code == 200
+    assert http.get(f"/api/v3/communities/{COMMUNITY}").status_code == 429
+    time.sleep(0.35)
+    assert http.get(f"/api/v3/communities/{COMMUNITY}").status_code == 200
+
+
+def test_chaos_hang_up_drops_the_connection_before_the_post(
+    amity: FakeAmity, http: httpx.Client
+) -> None:
+    """A hang-up fault closes the connection without an answer; no post is stored."""
+    amity.chaos([Fault.hang_up()], rate=1.0)
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/api/v4/posts", json=body(postId="slack-h"))
+    assert amity.post_count() == 0
+
+
+@pytest.mark.parametrize("hang_up", [False, True])
+def test_chaos_lost_answer_stores_the_post(
+    amity: FakeAmity, http: httpx.Client, hang_up: bool
+) -> None:
+    """A lost answer stores the post, then answers a 502 page or drops the connection."""
+    chaos = amity.chaos([Fault.lost_answer(hang_up=hang_up)], rate=1.0)
+    if hang_up:
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.post("/api/v4/posts", json=body(postId="slack-l"))
+    else:
+        answer = http.post("/api/v4/posts", json=body(postId="slack-l"))
+        assert answer.status_code == 502 and "text/html" in answer.headers["content-type"]
+    assert amity.post_count("slack-l") == 1
+    assert sum(chaos.drawn.values()) == 1
+
+
+def test_chaos_errors_and_rate(amity: FakeAmity, http: httpx.Client) -> None:
+    """Errors are drawn with the given rate only for the chosen path; the rest pass."""
+    amity.chaos([Fault.error(503, None), Fault.error(429, 400311, "RateLimit Exceed.")], 0.5)
+    statuses = [
+        http.post("/api/v4/posts", json=body(postId=f"p{n}")).status_code for n in range(60)
+    ]
+    assert set(statuses) == {200, 429, 503}
+    assert amity.post_count() == statuses.count(200)
+    assert http.get(f"/api/v3/communities/{COMMUNITY}").status_code == 200

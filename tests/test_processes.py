@@ -117,6 +117,7 @@ def test_two_workers_share_postgres(tmp_path: Path, fakes: Fakes) -> None:
             )
         )
     extra = {"DATABASE_URL": url, "AMITY_RATE_LIMIT": "10000", "BRIDGE_WORKERS": "4"}
+    amity.rate_limit = 10000
     first, _ = start(tmp_path, fakes, **extra)
     second, _ = start(tmp_path, fakes, **extra)
     try:

@@ -9,6 +9,9 @@ and attachments: see :mod:`bridge.fakes.amity_files`. Every request needs
 ======  ======  ============================================================
 HTTP    code    when
 ======  ======  ============================================================
+429     400311  more than ``rate_limit`` requests (default 100) with one token in the
+                last ``rate_period`` seconds (default 5) ("RateLimit Exceed.");
+                ``rate_limit = None`` turns the limit off
 401     400100  missing or wrong admin token ("Unauthorized")
 400     400000  body not JSON, fails the JSON Schema (``data.detail`` lists
                 every error), or "require text or at least 1 attachments"
@@ -25,9 +28,11 @@ any     any     queued by :meth:`FakeAmity.fail_next`, with ``data.detail`` and 
                 (``code=None``: an HTML body like a proxy's, e.g. 502/503)
 none    none    :meth:`FakeAmity.drop_next`: the connection is closed unanswered
 502     none    :meth:`FakeAmity.fail_after_commit_next`: post stored, answer lost
+any     any     drawn at random by :meth:`FakeAmity.chaos` (see :mod:`bridge.fakes.chaos`)
 ======  ======  ============================================================
 
-Order of a request: recorded → ``delay_seconds`` → queued fault → auth → route.
+Order of a request: recorded → rate limit → ``delay_seconds`` → queued fault → random
+fault → auth → route. Requests refused for the rate limit do not count against it.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -42,9 +50,10 @@ from urllib.parse import unquote
 from bridge.fakes import amity_rules as rules
 from bridge.fakes.amity_files import AmityFileServer, Upload
 from bridge.fakes.amity_rules import AmityApiError
+from bridge.fakes.chaos import Chaos, Fault
 from bridge.fakes.server import HttpRequest, Reply, hang_up, json_reply, parse_json
 
-__all__ = ["AmityApiError", "AmityRequest", "FakeAmity", "Upload"]
+__all__ = ["AmityApiError", "AmityRequest", "FakeAmity", "Fault", "Upload"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,12 @@ class FakeAmity(AmityFileServer):
         self.blocked_words: set[str] = set()
         self.link_allowlist: set[str] | None = None
         self.delay_seconds: float = 0.0
+        self.rate_limit: int | None = 100
+        self.rate_period: float = 5.0
+        self._sent: dict[str, deque[float]] = {}
+        self._rate_limited = 0
+        self._chaos: Chaos | None = None
+        self._answer = threading.local()  # how this thread's create-post answer is lost
         self._requests: list[AmityRequest] = []
         self._bodies: list[dict[str, Any]] = []
         self._posts: dict[str, dict[str, Any]] = {}
@@ -145,6 +160,22 @@ class FakeAmity(AmityFileServer):
         with self._lock:
             self._lost_answers += times
 
+    def chaos(
+        self,
+        faults: list[Fault],
+        rate: float,
+        *,
+        path_prefix: str = "/api/v4/posts",
+        seed: int = 0,
+    ) -> Chaos:
+        """Give requests under ``path_prefix`` one of ``faults`` at random, with
+        probability ``rate`` each (an empty list turns it off); returns the drawer,
+        whose ``drawn`` counts the faults given."""
+        chaos = Chaos(faults, rate, path_prefix, seed)
+        with self._lock:
+            self._chaos = chaos
+        return chaos
+
     @property
     def posts(self) -> list[dict[str, Any]]:
         """The request bodies of accepted posts, oldest first."""
@@ -163,6 +194,12 @@ class FakeAmity(AmityFileServer):
         with self._lock:
             return copy.deepcopy(self._requests)
 
+    @property
+    def rate_limited(self) -> int:
+        """How many requests were refused with 429 / 400311 for the rate limit."""
+        with self._lock:
+            return self._rate_limited
+
     def post_count(self, post_id: str | None = None) -> int:
         """How many posts are stored (with ``post_id``: 1 if that one is, else 0)."""
         with self._lock:
@@ -176,10 +213,14 @@ class FakeAmity(AmityFileServer):
     def before(self, request: HttpRequest) -> Reply | None:
         """Record, wait ``delay_seconds``, answer a queued fault, then check the token."""
         self._record(request)
+        if self._over_rate_limit(request.bearer_token() or ""):
+            return AmityApiError(429, 400311, "RateLimit Exceed.").reply()
         self.pause(self.delay_seconds)
         fault = self._take_fault(request.path)
         if fault is not None:
             return self._fault_reply(fault)
+        if (early := self._random_fault(request.path)) is not None:
+            return early
         if request.bearer_token() != self.token:
             return AmityApiError(401, 400100, "Unauthorized").reply()
         return None
@@ -211,6 +252,41 @@ class FakeAmity(AmityFileServer):
         with self._lock:
             self._requests.append(entry)
 
+    def _over_rate_limit(self, token: str) -> bool:
+        """Count the request in its token's window; True when the window is full."""
+        with self._lock:
+            if self.rate_limit is None:
+                return False
+            now = time.monotonic()
+            sent = self._sent.setdefault(token, deque())
+            while sent and sent[0] <= now - self.rate_period:
+                sent.popleft()
+            if len(sent) >= self.rate_limit:
+                self._rate_limited += 1
+                return True
+            sent.append(now)
+            return False
+
+    def _random_fault(self, path: str) -> Reply | None:
+        """Apply a fault drawn by :meth:`chaos`: an answer now, or a lost answer later."""
+        self._answer.lost = None
+        with self._lock:
+            chaos = self._chaos
+        fault = chaos.draw(path) if chaos is not None else None
+        if fault is None:
+            return None
+        if fault.kind == "error":
+            if fault.code is None:
+                return rules.proxy_page(fault.status)
+            return AmityApiError(fault.status, fault.code, fault.message).reply()
+        if fault.kind == "hang_up":
+            return hang_up()
+        if fault.kind == "slow":
+            self.pause(fault.seconds)
+            return None
+        self._answer.lost = hang_up() if fault.kind == "lost_hang_up" else rules.proxy_page(502)
+        return None
+
     def _take_fault(self, path: str) -> _Fault | None:
         with self._lock:
             for fault in self._faults:
@@ -231,12 +307,14 @@ class FakeAmity(AmityFileServer):
             rules.check_has_content(body)
             with self._lock:
                 post, community = self._store(body)
-                lost = self._lost_answers > 0
-                self._lost_answers -= int(lost)
+                lost: Reply | None = getattr(self._answer, "lost", None)
+                if lost is None and self._lost_answers > 0:
+                    self._lost_answers -= 1
+                    lost = rules.proxy_page(502)
         except AmityApiError as fault:
             return fault.reply()
-        if lost:
-            return rules.proxy_page(502)
+        if lost is not None:
+            return lost
         communities = [community] if community else []
         users, attached = [rules.admin_user()], self.attached(post["postId"])
         answer = rules.response(posts=[post], users=users, communities=communities, **attached)
