@@ -18,12 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bridge_standins.amity import FakeAmity
+from bridge_standins.server import wait_for
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, seed
+
 from bench.instances import Watcher, scratch_database, text_job
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.server import wait_for
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, seed
-from bridge.outbox import Outbox, make_engine
+from bridge.delivery.outbox import Outbox, make_engine
 from tests.processes import Process, environment
 
 

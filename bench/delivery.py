@@ -20,19 +20,19 @@ import time
 from pathlib import Path
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
-
-from bench.load import DEFAULT_CLIENT, floor, measure
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import (
+from bridge_standins.amity import FakeAmity
+from bridge_standins.server import wait_for
+from bridge_standins.signed import (
     FORM,
     JSON,
     reaction_added_body,
     slash_command_form,
 )
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, TEAM, seed
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, TEAM, seed
+from prometheus_client.parser import text_string_to_metric_families
+
+from bench.load import DEFAULT_CLIENT, floor, measure
 from tests.processes import Process, environment
 
 

@@ -38,13 +38,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bridge_standins.amity import FakeAmity
+from bridge_standins.server import wait_for
+from bridge_standins.signed import SlackSender
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, SIGNING_SECRET, seed
 
 from bench.load import percentile
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, SIGNING_SECRET, seed
 from bridge.settings import Settings
 from tests.processes import Process, environment
 

@@ -14,12 +14,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from bridge_standins.amity import FakeAmity
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import COMMUNITY, NEWS, TEAM
 from sqlalchemy import create_engine, text
 
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import COMMUNITY, NEWS, TEAM
-from bridge.outbox import NewJob
+from bridge.delivery.outbox import NewJob
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

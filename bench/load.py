@@ -19,10 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import signed_headers
-from bridge.fakes.stack import SIGNING_SECRET
+from bridge_standins.server import wait_for
+from bridge_standins.signed import signed_headers
+from bridge_standins.stack import SIGNING_SECRET
 
 Payload = tuple[bytes, str]  # body, content type
 WRK_SCRIPT = Path(__file__).with_name("signed_requests.lua")

@@ -18,14 +18,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from bridge_standins.amity import FakeAmity
+from bridge_standins.server import wait_for
+from bridge_standins.signed import SlackSender
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, SIGNING_SECRET, seed
+
 from bench.files import MB, make_file
 from bench.instances import Watcher, quantile
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, SIGNING_SECRET, seed
-from bridge.outbox import JobState, Outbox, make_engine
+from bridge.delivery.outbox import JobState, Outbox, make_engine
 from tests.processes import Process, environment
 
 

@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bridge.emojis import is_known
-from bridge.message import SlackMessage
-from bridge.translate import Names, TranslationError, referenced_ids, to_create_post, to_draft
+from bridge.slack.message import SlackMessage
+from bridge.translate.draft import Names, TranslationError, referenced_ids, to_create_post, to_draft
+from bridge.translate.emojis import is_known
 
 FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures" / "slack"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

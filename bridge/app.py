@@ -23,20 +23,20 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltContext
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.amity import AmityClient
-from bridge.attach import Attacher
-from bridge.files import Downloader
-from bridge.home import home_view
-from bridge.intake import Intake
-from bridge.metrics import CONTENT_TYPE, Metrics
-from bridge.outbox import Clock, Job, Outbox, make_engine, utc_now
-from bridge.ratelimit import SharedBudget, budget_key
-from bridge.replies import Replies
+from bridge.amity.client import AmityClient
+from bridge.delivery.attach import Attacher
+from bridge.delivery.budget import SharedBudget, budget_key
+from bridge.delivery.files import Downloader
+from bridge.delivery.outbox import Clock, Job, Outbox, make_engine, utc_now
+from bridge.delivery.replies import Replies
+from bridge.delivery.worker import Policy, Worker
+from bridge.edge.events import SlackEventsHandler
+from bridge.listeners.home import home_view
+from bridge.listeners.intake import Intake
+from bridge.ops.metrics import CONTENT_TYPE, Metrics
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
-from bridge.slack_api import SlackError, SlackGateway, make_web_client
-from bridge.slack_events import SlackEventsHandler
-from bridge.worker import Policy, Worker
+from bridge.slack.api import SlackError, SlackGateway, make_web_client
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment

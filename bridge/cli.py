@@ -24,13 +24,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge import __version__
-from bridge.diagnose import StoreProblem, describe, one_line, open_existing
-from bridge.logs import setup_logging
-from bridge.outbox import Job, JobState, Outbox, make_engine
+from bridge.delivery.outbox import Job, JobState, Outbox, make_engine
+from bridge.ops.diagnose import StoreProblem, describe, one_line, open_existing
+from bridge.ops.logs import setup_logging
 from bridge.routes import ConfigError, RoutesConfig, RoutesMissing, load_routes
 from bridge.settings import LogSettings, Settings, StoreSettings, describe_errors
 
 S = TypeVar("S", bound=BaseSettings)
+STANDINS_MODULES = {"bridge_standins", "jsonschema", "websockets"}
 MANIFEST_PLACEHOLDER = "https://bridge.example.com"
 EVENTS_PATH = "/slack/events"
 log = logging.getLogger("bridge.cli")
@@ -105,8 +106,18 @@ def serve(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     """Run the bridge against local stand-ins and show what it did."""
-    from bridge.demo import run_demo
-
+    try:
+        from bridge.demo import run_demo
+    except ModuleNotFoundError as error:
+        if error.name not in STANDINS_MODULES:
+            raise
+        print(
+            "bridge: the demo needs the local stand-ins for Slack and Amity, which a "
+            "production install leaves out; from a clone of the repository, install them "
+            "with: pip install -e ./standins",
+            file=sys.stderr,
+        )
+        return 2
     return run_demo(verbose=args.verbose)
 
 
@@ -183,7 +194,7 @@ def retry(args: argparse.Namespace) -> int:
 def check(_args: argparse.Namespace) -> int:
     """Check every setting against Slack, Amity and the store."""
     settings = _settings(Settings)
-    from bridge.check import Check, run_checks
+    from bridge.ops.check import Check, run_checks
 
     missing: list[Check] = []
     try:

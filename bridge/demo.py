@@ -16,11 +16,12 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from bridge.fakes.server import WaitTimeoutError, wait_for
-from bridge.fakes.signed import SlackSender
-from bridge.fakes.stack import NEWS, SIGNING_SECRET, LocalStack, start_stack
-from bridge.logs import setup_logging
-from bridge.outbox import JobState
+from bridge_standins.server import WaitTimeoutError, wait_for
+from bridge_standins.signed import SlackSender
+from bridge_standins.stack import NEWS, SIGNING_SECRET, LocalStack, start_stack
+
+from bridge.delivery.outbox import JobState
+from bridge.ops.logs import setup_logging
 
 MESSAGE = {
     "user": "U0ALICE01",

@@ -8,8 +8,8 @@ Errors::
     │                       ``service``: who is unavailable, for the person's notice
     └── Permanent           a person must change something; ``advice`` says what
 
-Amity's, Slack's and the file download's errors derive from these two (``bridge.amity``,
-``bridge.slack_api``), as do the translation's and the schedule's. :func:`decide` is the
+Amity's, Slack's and the file download's errors derive from these two (``bridge.amity.client``,
+``bridge.slack.api``), as do the translation's and the schedule's. :func:`decide` is the
 only code that turns a failure into what the worker does next, so the worker applies its
 answer without knowing any error type.
 """

@@ -14,7 +14,7 @@ from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bridge.app import Bridge
-from bridge.guard import Guard, GuardedChannel, waitress_limits
+from bridge.edge.guard import Guard, GuardedChannel, waitress_limits
 
 log = logging.getLogger("bridge.server")
 
@@ -25,7 +25,7 @@ class PortInUse(OSError):
 
 def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> BaseWSGIServer:
     """A waitress server bound to ``host:port`` (port 0 picks a free port), running
-    ``Bridge.wsgi`` behind the guard (bridge/guard.py) with a bounded request body."""
+    ``Bridge.wsgi`` behind the guard (bridge/edge/guard.py) with a bounded request body."""
     settings = bridge.settings
     token = settings.BRIDGE_METRICS_TOKEN
     guard = Guard(

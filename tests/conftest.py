@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bridge_standins.amity import FakeAmity
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, seed
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, seed
-from bridge.outbox import Outbox, make_engine, metadata
+from bridge.delivery.outbox import Outbox, make_engine, metadata
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

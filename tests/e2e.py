@@ -6,9 +6,10 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from bridge.fakes.server import wait_for
-from bridge.fakes.stack import LocalStack
-from bridge.outbox import Job, JobState, utc_now
+from bridge_standins.server import wait_for
+from bridge_standins.stack import LocalStack
+
+from bridge.delivery.outbox import Job, JobState, utc_now
 
 
 class MovableClock:

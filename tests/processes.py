@@ -12,9 +12,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, POST_URL, ROUTES, SIGNING_SECRET
+from bridge_standins.amity import FakeAmity
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, POST_URL, ROUTES, SIGNING_SECRET
 
 # What must never reach a log line: the secrets every test process runs with, and two parts
 # of every Slack request body the stand-ins build (the legacy verification token and the

@@ -9,14 +9,14 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from bridge.amity import (
+from bridge.amity.client import (
     AmityAlreadyExists,
     AmityClient,
     AmityRejected,
     AmityRetryable,
 )
+from bridge.amity.post import CreatePost, PostData
 from bridge.failures import Permanent, Retryable
-from bridge.post import CreatePost, PostData
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

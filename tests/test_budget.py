@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from bridge_standins.amity import FakeAmity
+from bridge_standins.stack import AMITY_TOKEN, COMMUNITY
 
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.stack import AMITY_TOKEN, COMMUNITY
-from bridge.outbox import Outbox, make_engine
-from bridge.ratelimit import SharedBudget, budget_key
+from bridge.delivery.budget import SharedBudget, budget_key
+from bridge.delivery.outbox import Outbox, make_engine
 from tests.conftest import postgres_url, reset_postgres
 
 
@@ -45,9 +45,9 @@ def test_tokens_have_budgets_of_their_own(outbox: Outbox) -> None:
 
 CLIENT = """
 import sys, threading
-from bridge.amity import AmityClient
-from bridge.outbox import Outbox, make_engine
-from bridge.ratelimit import SharedBudget, budget_key
+from bridge.amity.client import AmityClient
+from bridge.delivery.outbox import Outbox, make_engine
+from bridge.delivery.budget import SharedBudget, budget_key
 url, amity_url, token, community = sys.argv[1:5]
 budget = SharedBudget(Outbox(make_engine(url)).transaction, budget_key(token), 20, 1.0)
 client = AmityClient.create(amity_url, token, limiter=budget)

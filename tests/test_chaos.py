@@ -13,13 +13,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from bridge_standins.amity import FakeAmity, Fault
+from bridge_standins.server import wait_for
+from bridge_standins.signed import SlackSender
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import NEWS, SIGNING_SECRET
 
-from bridge.fakes.amity import FakeAmity, Fault
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import NEWS, SIGNING_SECRET
-from bridge.outbox import JobState, Outbox, make_engine
+from bridge.delivery.outbox import JobState, Outbox, make_engine
 from tests.conftest import postgres_url, reset_postgres
 from tests.processes import Process, environment
 

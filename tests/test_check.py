@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bridge_standins.amity import FakeAmity
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, POST_URL, ROUTES, SIGNING_SECRET
 from sqlalchemy import select
 
-from bridge.check import Check, run_checks
 from bridge.cli import main
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, POST_URL, ROUTES, SIGNING_SECRET
-from bridge.jobs import rate_budget
-from bridge.outbox import Outbox, make_engine
-from bridge.ratelimit import budget_key
+from bridge.delivery.budget import budget_key
+from bridge.delivery.jobs import rate_budget
+from bridge.delivery.outbox import Outbox, make_engine
+from bridge.ops.check import Check, run_checks
 from bridge.routes import load_routes
 from bridge.settings import Settings
 

@@ -8,7 +8,7 @@ import pytest
 
 from bridge import __version__
 from bridge.cli import main
-from bridge.outbox import JobState, NewJob, Outbox, make_engine
+from bridge.delivery.outbox import JobState, NewJob, Outbox, make_engine
 
 
 @pytest.fixture

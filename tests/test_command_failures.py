@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from bridge_standins.amity import FakeAmity
+from bridge_standins.slack import FakeSlack
 from sqlalchemy import create_engine, text
 
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.slack import FakeSlack
 from tests.conftest import POSTGRES_ADMIN_URL, postgres_url, reset_postgres
 from tests.processes import environment
 

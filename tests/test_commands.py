@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.commands import (
+from bridge.listeners.commands import (
     Cancel,
     Help,
     Invalid,

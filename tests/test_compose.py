@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bridge.message import SlackMessage
-from bridge.translate import (
+from bridge.slack.message import SlackMessage
+from bridge.translate.draft import (
     EmptyMessage,
     Mention,
     Names,

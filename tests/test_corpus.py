@@ -16,10 +16,10 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from bridge.message import SlackMessage
-from bridge.payloads import MessageShortcut
-from bridge.post import utf16_len
-from bridge.translate import (
+from bridge.amity.post import utf16_len
+from bridge.slack.message import SlackMessage
+from bridge.slack.payloads import MessageShortcut
+from bridge.translate.draft import (
     Draft,
     EmptyMessage,
     Names,
@@ -32,7 +32,9 @@ from tests.test_translate import CREATED
 
 FIXTURES = Path(__file__).parent / "fixtures" / "slack"
 SCHEMA = json.loads(
-    (Path(__file__).parents[1] / "bridge/fakes/amity-create-post.schema.json").read_text()
+    (
+        Path(__file__).parents[1] / "standins/bridge_standins/amity-create-post.schema.json"
+    ).read_text()
 )
 CORPUS: dict[str, dict[str, Any]] = {
     entry["id"]: entry

@@ -7,12 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from bridge_standins.amity import FakeAmity
+from bridge_standins.server import wait_for
+from bridge_standins.signed import SlackSender, reaction_added_body
+from bridge_standins.stack import AMITY_TOKEN, COMMUNITY, NEWS, SIGNING_SECRET, TEAM, start_stack
 
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender, reaction_added_body
-from bridge.fakes.stack import AMITY_TOKEN, COMMUNITY, NEWS, SIGNING_SECRET, TEAM, start_stack
-from bridge.outbox import JobState
+from bridge.delivery.outbox import JobState
 from tests.e2e import MovableClock, find_job, job_state, wait_retrying
 
 

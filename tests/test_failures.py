@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bridge.amity import AmityRejected, AmityRetryable
+from bridge.amity.client import AmityRejected, AmityRetryable
+from bridge.delivery.when import WhenError
 from bridge.failures import (
     Fail,
     Permanent,
@@ -17,9 +18,8 @@ from bridge.failures import (
     decide,
     retry_after_seconds,
 )
-from bridge.slack_api import SlackRejected, SlackRetryable
-from bridge.translate import EmptyMessage
-from bridge.when import WhenError
+from bridge.slack.api import SlackRejected, SlackRetryable
+from bridge.translate.draft import EmptyMessage
 
 RULES = RetryRules()
 

@@ -11,10 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-
-from bridge.fakes.amity import FakeAmity, Fault
-from bridge.fakes.amity_rules import load_schema
-from bridge.fakes.server import wait_for
+from bridge_standins.amity import FakeAmity, Fault
+from bridge_standins.amity_rules import load_schema
+from bridge_standins.server import wait_for
 
 TOKEN = "amity-admin-token"
 COMMUNITY = "64be1f6cb9b4106b5a6bbf3f"

@@ -13,14 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from bridge_standins.amity import FakeAmity
+from bridge_standins.multipart import MultipartError, boundary_of, parse_multipart
+from bridge_standins.server import FakeServer, HttpRequest, Reply, json_reply, wait_for
+from bridge_standins.slack import FakeSlack
+from bridge_standins.slack_files import CHUNK, file_stub
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.multipart import MultipartError, boundary_of, parse_multipart
-from bridge.fakes.server import FakeServer, HttpRequest, Reply, json_reply, wait_for
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.slack_files import CHUNK, file_stub
 
 SLACK_TOKEN, AMITY_TOKEN = "xoxb-test-token", "amity-admin-token"
 COMMUNITY = "64be1f6cb9b4106b5a6bbf3f"

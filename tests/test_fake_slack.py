@@ -10,12 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from bridge_standins.server import wait_for
+from bridge_standins.slack import DEFAULT_SCOPES, FakeSlack, SlackError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
-from bridge.fakes.server import wait_for
-from bridge.fakes.slack import DEFAULT_SCOPES, FakeSlack, SlackError
 
 TOKEN = "xoxb-test-token"
 NEWS, OUTSIDE, SECRET = "C0NEWS001", "C0OUTSIDE", "G0SECRET1"

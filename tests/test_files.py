@@ -7,9 +7,9 @@ import hashlib
 import httpx
 import pytest
 
-from bridge.files import Downloader, is_slack_origin, needs_info, plan, to_kind
-from bridge.message import SlackFile
-from bridge.slack_api import SlackRejected, SlackRetryable
+from bridge.delivery.files import Downloader, is_slack_origin, needs_info, plan, to_kind
+from bridge.slack.api import SlackRejected, SlackRetryable
+from bridge.slack.message import SlackFile
 
 MB = 1_000_000
 

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from bridge_standins.server import wait_for
+from bridge_standins.signed import JSON, SlackSender, reaction_added_body, signed_headers
+from bridge_standins.stack import NEWS, SIGNING_SECRET, TEAM, LocalStack, start_stack
 
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import JSON, SlackSender, reaction_added_body, signed_headers
-from bridge.fakes.stack import NEWS, SIGNING_SECRET, TEAM, LocalStack, start_stack
-from bridge.guard import Guard
-from bridge.logs import JsonFormatter
-from bridge.outbox import JobState
+from bridge.delivery.outbox import JobState
+from bridge.edge.guard import Guard
+from bridge.ops.logs import JsonFormatter
 from tests.e2e import job_state
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bridge.outbox import JobState, LeaseLost, Outbox
+from bridge.delivery.outbox import JobState, LeaseLost, Outbox
 from tests.test_outbox import new_job
 
 

@@ -13,15 +13,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from bridge_standins.amity import FakeAmity
+from bridge_standins.server import wait_for
+from bridge_standins.signed import SlackSender, reaction_added_body, slash_command_form
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import BOT_TOKEN, NEWS, SIGNING_SECRET, TEAM
 from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender, reaction_added_body, slash_command_form
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import BOT_TOKEN, NEWS, SIGNING_SECRET, TEAM
-from bridge.logs import setup_logging
+from bridge.ops.logs import setup_logging
 from tests.processes import NEVER_LOGGED, Process, assert_clean, environment
 
 Fakes = tuple[FakeSlack, FakeAmity]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bridge.logs import KeyValueFormatter, redact
+from bridge.ops.logs import KeyValueFormatter, redact
 
 
 def test_redact_tokens() -> None:
@@ -32,11 +32,11 @@ def test_json_lines_carry_event_and_fields_redacted() -> None:
     """Off a terminal each line is JSON: event name, extras, no token."""
     import json
 
-    from bridge.logs import JsonFormatter
+    from bridge.ops.logs import JsonFormatter
 
     record = logging.makeLogRecord(
         {
-            "name": "bridge.worker",
+            "name": "bridge.delivery.worker",
             "levelname": "WARNING",
             "msg": "bridge.job_failed",
             "job_id": 3,

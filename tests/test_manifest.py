@@ -41,7 +41,7 @@ def test_manifest_declares_what_the_bridge_listens_to() -> None:
         "reaction_added",
         "app_home_opened",
     }
-    from bridge.check import REQUIRED_SCOPES
+    from bridge.ops.check import REQUIRED_SCOPES
 
     assert set(REQUIRED_SCOPES) <= set(manifest["oauth_config"]["scopes"]["bot"])
 

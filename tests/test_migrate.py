@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from bridge.migrate import alembic_config, is_current, migrate
-from bridge.outbox import Outbox, make_engine, metadata
+from bridge.delivery.migrate import alembic_config, is_current, migrate
+from bridge.delivery.outbox import Outbox, make_engine, metadata
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.mrkdwn import (
+from bridge.translate.draft import Names, text_to_draft
+from bridge.translate.mrkdwn import (
     ChannelRef,
     LinkRef,
     Piece,
@@ -17,7 +18,6 @@ from bridge.mrkdwn import (
     iso_date,
     parse_mrkdwn,
 )
-from bridge.translate import Names, text_to_draft
 
 TADA = "\U0001f389"
 THUMBS_UP = "\U0001f44d"

@@ -8,12 +8,12 @@ import signal
 from pathlib import Path
 
 import httpx
+from bridge_standins.amity import FakeAmity
+from bridge_standins.slack import FakeSlack
+from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, SIGNING_SECRET
 
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, SIGNING_SECRET
-from bridge.home import home_view
-from bridge.outbox import Outbox
+from bridge.delivery.outbox import Outbox
+from bridge.listeners.home import home_view
 from bridge.routes import RoutesConfig
 from tests.processes import Process
 

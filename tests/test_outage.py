@@ -8,11 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from bridge_standins.server import wait_for
+from bridge_standins.signed import SlackSender
+from bridge_standins.stack import NEWS, SIGNING_SECRET, LocalStack, start_stack
 
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender
-from bridge.fakes.stack import NEWS, SIGNING_SECRET, LocalStack, start_stack
-from bridge.outbox import Job, JobState
+from bridge.delivery.outbox import Job, JobState
 from tests.e2e import MovableClock, find_job, job_state, wait_retrying
 
 CAP = timedelta(seconds=10)  # BRIDGE_BACKOFF_CAP_SECONDS

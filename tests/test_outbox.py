@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from bridge.outbox import JobState, NewJob, Outbox
+from bridge.delivery.outbox import JobState, NewJob, Outbox
 
 
 def new_job(key: str = "T1:C1:1.000001:comm") -> NewJob:

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bridge_standins.server import wait_for
+from bridge_standins.signed import SlackSender
+from bridge_standins.stack import COMMUNITY, NEWS, ROUTES, SIGNING_SECRET, LocalStack, start_stack
 
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender
-from bridge.fakes.stack import COMMUNITY, NEWS, ROUTES, SIGNING_SECRET, LocalStack, start_stack
-from bridge.outbox import JobState
+from bridge.delivery.outbox import JobState
 from tests.e2e import job_state
 
 PRIVATE = "G0PRIVATE1"

@@ -20,13 +20,15 @@ import jsonschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.emojis import is_known
-from bridge.message import SlackMessage
-from bridge.translate import Draft, Names, text_to_draft, to_create_post, to_draft
+from bridge.slack.message import SlackMessage
+from bridge.translate.draft import Draft, Names, text_to_draft, to_create_post, to_draft
+from bridge.translate.emojis import is_known
 from tests.test_translate import CREATED
 
 SCHEMA = json.loads(
-    (Path(__file__).parents[1] / "bridge/fakes/amity-create-post.schema.json").read_text()
+    (
+        Path(__file__).parents[1] / "standins/bridge_standins/amity-create-post.schema.json"
+    ).read_text()
 )
 USERS = {"U01": "Al", "U02": "Zoë 🎉", "U03": "𝒳 Doe", "W04": "Ann"}
 NAMES = Names(

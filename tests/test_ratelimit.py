@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.ratelimit import SlidingWindow
+from bridge.amity.ratelimit import SlidingWindow
 
 
 class FakeTime:

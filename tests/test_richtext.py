@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from bridge.blocks import blocks_to_pieces
-from bridge.message import SlackMessage
-from bridge.mrkdwn import ChannelRef, LinkRef, Text, UsergroupRef, UserRef
-from bridge.post import Link
-from bridge.richtext import has_rich_text
-from bridge.translate import Mention, Names, to_draft
+from bridge.amity.post import Link
+from bridge.slack.message import SlackMessage
+from bridge.translate.blocks import blocks_to_pieces
+from bridge.translate.draft import Mention, Names, to_draft
+from bridge.translate.mrkdwn import ChannelRef, LinkRef, Text, UsergroupRef, UserRef
+from bridge.translate.richtext import has_rich_text
 
 Block = dict[str, Any]
 
@@ -225,7 +225,7 @@ def test_unknown_elements_show_their_text_or_type() -> None:
 
 def test_unknown_element_types_are_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     """The first element of an unknown type is logged (with its type), later ones are not."""
-    caplog.set_level("INFO", logger="bridge.richtext")
+    caplog.set_level("INFO", logger="bridge.translate.richtext")
     odd = section({"type": "hologram_once", "fallback": "[hologram]"})
     assert render(odd) == "[hologram]"
     assert render(odd, odd) == "[hologram]\n[hologram]"

@@ -10,16 +10,15 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
-
-from bridge.fakes.server import FakeServer, HttpRequest, Reply, json_reply, text_reply
-from bridge.fakes.signed import (
+from bridge_standins.server import FakeServer, HttpRequest, Reply, json_reply, text_reply
+from bridge_standins.signed import (
     SlackSender,
     reaction_added_body,
     signature,
     signed_headers,
     slash_command_form,
 )
+from slack_sdk.signature import SignatureVerifier
 
 # Slack's documented example ("Verifying requests from Slack").
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from bridge_standins.slack import FakeSlack
 
 from bridge.failures import Retryable
-from bridge.fakes.slack import FakeSlack
-from bridge.slack_api import SlackGateway, SlackRejected, SlackRetryable, make_web_client
+from bridge.slack.api import SlackGateway, SlackRejected, SlackRetryable, make_web_client
 
 TOKEN = "xoxb-test-token"
 CHANNEL = "C0NEWS001"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bridge.fakes.amity import Fault
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender
-from bridge.fakes.stack import NEWS, SIGNING_SECRET, start_stack
-from bridge.outbox import JobState
+from bridge_standins.amity import Fault
+from bridge_standins.server import wait_for
+from bridge_standins.signed import SlackSender
+from bridge_standins.stack import NEWS, SIGNING_SECRET, start_stack
+
+from bridge.delivery.outbox import JobState
 from tests.e2e import job_state
 
 

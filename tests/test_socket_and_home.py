@@ -10,13 +10,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from bridge_standins.server import wait_for
+from bridge_standins.signed import SlackSender, reaction_added_body, slash_command_form
+from bridge_standins.stack import NEWS, SIGNING_SECRET, TEAM, LocalStack, start_stack
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender, reaction_added_body, slash_command_form
-from bridge.fakes.stack import NEWS, SIGNING_SECRET, TEAM, LocalStack, start_stack
-from bridge.outbox import JobState
+from bridge.delivery.outbox import JobState
 from tests.e2e import job_state
 
 

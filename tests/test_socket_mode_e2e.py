@@ -14,15 +14,15 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from bridge_standins.amity import FakeAmity
+from bridge_standins.server import wait_for
+from bridge_standins.signed import message_shortcut_form, reaction_added_body, slash_command_form
+from bridge_standins.slack import FakeSlack
+from bridge_standins.socket_mode import FakeSocketMode
+from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, SIGNING_SECRET, TEAM
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bridge.fakes.amity import FakeAmity
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import message_shortcut_form, reaction_added_body, slash_command_form
-from bridge.fakes.slack import FakeSlack
-from bridge.fakes.socket_mode import FakeSocketMode
-from bridge.fakes.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, SIGNING_SECRET, TEAM
 from tests.processes import Process, environment
 
 APP_TOKEN = "xapp-1-A0BRIDGE-1234-localsocketmodetoken"

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from bridge_standins.server import wait_for
+from bridge_standins.signed import SlackSender
+from bridge_standins.stack import BOT_TOKEN, NEWS, SIGNING_SECRET, LocalStack, start_stack
 from slack_sdk import WebClient
 from sqlalchemy import update
 
-from bridge.fakes.server import wait_for
-from bridge.fakes.signed import SlackSender
-from bridge.fakes.stack import BOT_TOKEN, NEWS, SIGNING_SECRET, LocalStack, start_stack
-from bridge.outbox import JobState, Outbox, jobs, make_engine
+from bridge.delivery.outbox import JobState, Outbox, jobs, make_engine
 from tests.e2e import find_job, job_state
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bridge.message import SlackMessage
-from bridge.post import Attachment, Link
-from bridge.translate import (
+from bridge.amity.post import Attachment, Link
+from bridge.slack.message import SlackMessage
+from bridge.translate.draft import (
     Draft,
     EmptyMessage,
     Mention,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bridge.when import WhenError, parse_when, resolve, zone
+from bridge.delivery.when import WhenError, parse_when, resolve, zone
 
 # Wednesday 25 Nov 2026, 08:00 UTC = 09:00 in Paris (CET, UTC+1).
 NOW = datetime(2026, 11, 25, 8, 0)

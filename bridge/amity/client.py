@@ -1,0 +1,162 @@
+"""Amity Social Cloud REST client (httpx): create a post, upload a file, read a community.
+
+The admin token is sent only to the configured Amity origin: the client has that base
+URL and makes only relative requests. Errors are typed from the HTTP status and Amity's
+code together (:mod:`bridge.amity.errors`, re-exported here).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+import httpx
+
+from bridge.amity.errors import (
+    AmityAlreadyExists,
+    AmityError,
+    AmityRejected,
+    AmityRetryable,
+    to_error,
+)
+from bridge.amity.post import CreatePost
+from bridge.amity.ratelimit import Limiter, SlidingWindow
+
+__all__ = [
+    "AmityAlreadyExists",
+    "AmityClient",
+    "AmityError",
+    "AmityRejected",
+    "AmityRetryable",
+    "CreatedPost",
+    "to_error",
+]
+UPLOAD_PATHS = {"image": "api/v4/images", "video": "api/v4/videos", "file": "api/v4/files"}
+UPLOAD_TIMEOUT = 600.0  # seconds between bytes on an upload; large videos take a while
+Observer = Callable[[str, str, float, str | None], None]
+
+
+@dataclass(frozen=True)
+class CreatedPost:
+    """What the bridge keeps from Amity's answer."""
+
+    post_id: str
+    target_id: str
+
+
+class AmityClient:
+    """The few Amity endpoints the bridge uses."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        limiter: Limiter | None = None,
+        observe: Observer | None = None,
+    ) -> None:
+        self.http = http
+        self.limiter = limiter
+        self.observe = observe
+
+    @classmethod
+    def create(
+        cls,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 20.0,
+        rate_limit: int = 100,
+        limiter: Limiter | None = None,
+        observe: Observer | None = None,
+    ) -> AmityClient:
+        """A client with its own connection pool, authenticated with the admin token,
+        waiting for ``limiter`` (the budget shared through the store) before each request,
+        or else sending at most ``rate_limit`` requests per 5 seconds from this process."""
+        http = httpx.Client(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "bridge"},
+            timeout=httpx.Timeout(timeout, connect=5.0),
+        )
+        return cls(http, limiter or SlidingWindow(rate_limit, 5.0), observe)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.limiter is not None:
+            self.limiter.acquire()
+        started = time.perf_counter()
+        error: AmityError | None = None
+        try:
+            return self._send(method, path, **kwargs)
+        except AmityError as failed:
+            error = failed
+            raise
+        finally:
+            if self.observe is not None:
+                code = None if error is None else str(error.code or error.status or "network")
+                operation = f"{method} {'/'.join(path.split('/')[:3])}"  # no IDs in labels
+                self.observe("amity", operation, time.perf_counter() - started, code)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.TimeoutException as error:
+            reason = f"Amity did not answer in time ({type(error).__name__})"
+            raise AmityRetryable(reason) from error
+        except httpx.TransportError as error:
+            raise AmityRetryable(f"Amity could not be reached ({type(error).__name__})") from error
+        if not response.is_success:
+            raise to_error(response)
+        try:
+            return response.json()
+        except ValueError as error:
+            raise AmityRetryable("Amity answered with something that is not JSON") from error
+
+    def create_post(self, body: CreatePost) -> CreatedPost:
+        """``POST /api/v4/posts``; the created post is ``posts[0]``."""
+        try:
+            answer = self._request("POST", "api/v4/posts", json=body.to_json())
+        except AmityRejected as error:
+            error.target = body.targetId  # a "not found" names the community
+            raise
+        try:
+            post = answer["posts"][0]
+            return CreatedPost(post_id=str(post["postId"]), target_id=str(post.get("targetId")))
+        except (KeyError, IndexError, TypeError) as error:
+            raise AmityRetryable("Amity's answer had no created post in it") from error
+
+    def upload(self, kind: str, stream: IO[bytes], filename: str, mimetype: str) -> str:
+        """Upload a file (streamed from ``stream``) as ``image``, ``video`` or ``file``;
+        returns its ``fileId``."""
+        data = {"preferredFilename": filename}
+        if kind == "video":
+            data["feedType"] = "post"
+        try:
+            answer = self._request(
+                "POST",
+                UPLOAD_PATHS[kind],
+                data=data,
+                files={"files": (filename, stream, mimetype)},
+                timeout=httpx.Timeout(UPLOAD_TIMEOUT, connect=5.0),
+            )
+        except AmityRejected as error:
+            error.subject = filename  # the advice names the file, not "the post"
+            raise
+        try:
+            return str(answer[0]["fileId"])
+        except (KeyError, IndexError, TypeError) as error:
+            raise AmityRetryable("Amity's upload answer had no fileId in it") from error
+
+    def get_community(self, community_id: str) -> dict[str, Any] | None:
+        """``GET /api/v3/communities/{communityId}``, or None when it does not exist."""
+        try:
+            answer = self._request("GET", f"api/v3/communities/{community_id}")
+        except AmityRejected as error:
+            if error.status == 404 or error.code == 400400:
+                return None
+            raise
+        found = answer.get("communities") if isinstance(answer, dict) else None
+        return found[0] if found else None

@@ -1,0 +1,107 @@
+"""The attachment step of a job: Slack files → Amity uploads → ``attachments``.
+
+Each file is looked up (``files.info`` when Slack asks for it), planned, downloaded into a
+spooled temporary file and uploaded, a few in parallel. Each ``fileId`` is saved in the
+job's progress as soon as it exists, so a retry after a failure never uploads a file twice.
+
+When Amity refuses one upload for good (``AmityRejected``: moderation, a format it does not
+take), that file is skipped with Amity's reason, saved too so a retry does not send it
+again, and the post goes out with the rest. Temporary failures propagate: the job is
+retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from bridge.amity.client import AmityClient, AmityRejected
+from bridge.amity.post import Attachment
+from bridge.delivery.files import Downloader, Planned, Skipped, needs_info, plan
+from bridge.slack.api import SlackGateway
+from bridge.slack.message import SlackFile, SlackMessage
+
+log = logging.getLogger("bridge.delivery.attach")
+Save = Callable[[dict[str, Any]], None]
+
+
+class Attacher:
+    """Turns a message's files into uploaded Amity attachments."""
+
+    def __init__(
+        self,
+        slack: SlackGateway,
+        amity: AmityClient,
+        downloader: Downloader,
+        *,
+        max_bytes: int,
+        parallel: int = 3,
+    ) -> None:
+        self.slack = slack
+        self.amity = amity
+        self.downloader = downloader
+        self.max_bytes = max_bytes
+        self.parallel = parallel
+
+    def attach(
+        self, message: SlackMessage, progress: dict[str, Any], save: Save
+    ) -> tuple[list[Attachment], list[Skipped]]:
+        """Upload what is not uploaded yet; the attachments in message order and the skips."""
+        if not message.files:
+            return [], []
+        files = [self.slack.file_info(f.id) if needs_info(f) else f for f in message.files]
+        going, skipped = plan(files, self.max_bytes)
+        uploads: dict[str, dict[str, str]] = dict(progress.get("uploads", {}))
+        refused: dict[str, str] = dict(progress.get("refused", {}))
+        lock = threading.Lock()
+
+        def one(item: Planned) -> None:
+            if item.file.id in uploads or item.file.id in refused:
+                return  # done by an earlier attempt
+            try:
+                file_id = self._transfer(item)
+            except AmityRejected as error:
+                log.warning(
+                    "bridge.file_refused",
+                    extra={"slack_file": item.file.id, "kind": item.kind, "code": error.code},
+                )
+                with lock:
+                    refused[item.file.id] = f"Amity refused it: {error.advice}"
+                    save({"uploads": dict(uploads), "refused": dict(refused)})
+                return
+            with lock:
+                uploads[item.file.id] = {"fileId": file_id, "type": item.kind}
+                save({"uploads": dict(uploads), "refused": dict(refused)})
+
+        with ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="bridge-up") as pool:
+            for result in [pool.submit(one, item) for item in going]:
+                result.result()  # re-raises the first failure after all have finished
+        attachments = [
+            Attachment(type=item.kind, fileId=uploads[item.file.id]["fileId"])
+            for item in going
+            if item.file.id in uploads
+        ]
+        skipped += [
+            Skipped(_name(i.file), refused[i.file.id]) for i in going if i.file.id in refused
+        ]
+        return attachments, skipped
+
+    def _transfer(self, item: Planned) -> str:
+        file: SlackFile = item.file
+        name = _name(file)
+        with self.downloader.fetch(file, self.max_bytes) as stream:
+            file_id = self.amity.upload(
+                item.kind, stream, name, file.mimetype or "application/octet-stream"
+            )
+        log.info(
+            "bridge.file_uploaded",
+            extra={"slack_file": file.id, "amity_file": file_id, "kind": item.kind},
+        )
+        return file_id
+
+
+def _name(file: SlackFile) -> str:
+    return file.name or file.title or file.id

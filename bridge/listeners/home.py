@@ -1,0 +1,53 @@
+"""The App Home tab: routes, the last cross-posts and the last failures, without logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.delivery.outbox import Job, JobState, Outbox
+from bridge.routes import RoutesConfig
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _line(job: Job) -> str:
+    when = f"{job.updated_at:%Y-%m-%d %H:%M} UTC" if job.updated_at else ""
+    where = f"<#{job.channel_id}>"
+    if job.state is JobState.done:
+        return f"• {when} {where} → *{job.route_name}*: <{job.post_url}|open post>"
+    return f"• {when} {where} → *{job.route_name}*: {job.last_error or job.state.value}"
+
+
+def home_view(routes: RoutesConfig, outbox: Outbox, team_id: str) -> dict[str, Any]:
+    """The ``home`` view for ``views.publish``."""
+    route_lines = [
+        f"• {', '.join(f'<#{c}>' for c in r.channels)} · :{r.emoji}: → *{r.name}* "
+        f"(community `{r.community}`)"
+        for r in routes.routes
+    ]
+    if not route_lines:
+        route_lines = [
+            "No routes yet, so nothing can be shared. Add one to the routes file "
+            "(`bridge.yml`, or the path in `BRIDGE_CONFIG`; `bridge.example.yml` shows the "
+            "form): a channel ID, an emoji and an Amity community ID. Then restart the bridge "
+            "and run `python -m bridge check`."
+        ]
+    done = outbox.recent_in(team_id, (JobState.done,), 10)
+    failed = outbox.recent_in(team_id, (JobState.failed,), 5)
+    waiting = outbox.recent_in(team_id, (JobState.pending, JobState.running), 10)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "bridge"}},
+        _section(
+            "React with a route's emoji, use *Share to community* in a message's menu, "
+            "or type `/crosspost help`."
+        ),
+        {"type": "divider"},
+        _section("*Routes*\n" + "\n".join(route_lines)),
+        _section("*Last cross-posts*\n" + ("\n".join(map(_line, done)) or "None yet.")),
+        _section("*Last failures*\n" + ("\n".join(map(_line, failed)) or "None.")),
+    ]
+    if waiting:
+        blocks.append(_section(f"*Waiting or in progress*: {len(waiting)} job(s)"))
+    return {"type": "home", "blocks": blocks}

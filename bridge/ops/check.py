@@ -1,0 +1,215 @@
+"""``python -m bridge check``: every setting checked against the real services.
+
+One line per check, ``OK`` or ``FAIL`` with what to do; the exit code is 1 when any
+check fails. Nothing is posted anywhere: only read calls are made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bridge.amity.client import AmityClient, AmityError
+from bridge.delivery.budget import SharedBudget, budget_key
+from bridge.delivery.migrate import is_current
+from bridge.delivery.outbox import Outbox, make_engine
+from bridge.ops.diagnose import describe, one_line, schema_problem, sqlite_file
+from bridge.routes import RoutesConfig
+from bridge.settings import Settings
+
+REQUIRED_SCOPES = (
+    "commands",
+    "chat:write",
+    "reactions:read",
+    "reactions:write",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "files:read",
+    "users:read",
+)
+REINSTALL = "add it to the app (manifest.yml has them all) and reinstall the app to the workspace"
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        """``OK   name: detail`` or ``FAIL name: detail``."""
+        return f"{'OK  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+
+
+def check_slack(client: WebClient) -> list[Check]:
+    """The token works, and has every scope the features need."""
+    try:
+        answer = client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error")
+        return [
+            Check(
+                "slack token",
+                False,
+                f"Slack refused SLACK_BOT_TOKEN ({code}): copy the "
+                "Bot User OAuth Token (xoxb-...) from OAuth & Permissions",
+            )
+        ]
+    except (SlackClientError, OSError) as error:  # urllib's errors are OSErrors
+        return [
+            Check(
+                "slack token",
+                False,
+                f"Slack could not be reached at {client.base_url} ({one_line(error)}): "
+                "check SLACK_API_URL and the network",
+            )
+        ]
+    checks = [
+        Check(
+            "slack token",
+            True,
+            f"valid for {answer.get('team')} as @{answer.get('user')} ({answer.get('url')})",
+        )
+    ]
+    header = next((v for k, v in answer.headers.items() if k.lower() == "x-oauth-scopes"), "")
+    granted = {s.strip() for s in (header[0] if isinstance(header, list) else header).split(",")}
+    missing = [s for s in REQUIRED_SCOPES if s not in granted]
+    detail = f"missing {', '.join(missing)}: {REINSTALL}" if missing else "all granted"
+    checks.append(Check("slack scopes", not missing, detail))
+    return checks
+
+
+def check_channels(client: WebClient, routes: RoutesConfig) -> list[Check]:
+    """The bot is a member of every routed channel."""
+    checks = []
+    for channel in dict.fromkeys(c for r in routes.routes for c in r.channels):
+        name = f"channel {channel}"
+        try:
+            info: Any = client.conversations_info(channel=channel)["channel"]
+        except SlackApiError as error:
+            checks.append(
+                Check(
+                    name,
+                    False,
+                    f"{error.response.get('error')}: the channel does "
+                    "not exist or is private: invite the bot with /invite @bridge",
+                )
+            )
+            continue
+        except (SlackClientError, OSError) as error:
+            checks.append(
+                Check(name, False, f"Slack could not be reached ({one_line(error)}): try again")
+            )
+            continue
+        member = bool(info.get("is_member"))
+        detail = (
+            f"#{info.get('name')}: the bot is a member"
+            if member
+            else f"#{info.get('name')}: the bot is not a member: /invite @bridge in the channel"
+        )
+        checks.append(Check(name, member, detail))
+    return checks
+
+
+def check_amity(amity: AmityClient, routes: RoutesConfig) -> list[Check]:
+    """The token works and every route's community exists (and who may post there)."""
+    checks = []
+    for route in routes.routes:
+        name = f"route {route.name}"
+        try:
+            community = amity.get_community(route.community)
+        except AmityError as error:
+            checks.append(
+                Check(
+                    name,
+                    False,
+                    f"Amity refused or could not be reached: {error} "
+                    "(check AMITY_ADMIN_TOKEN and AMITY_REGION / AMITY_API_URL)",
+                )
+            )
+            continue
+        if community is None:
+            checks.append(
+                Check(
+                    name,
+                    False,
+                    f"community {route.community} not found in Amity: "
+                    "fix the route's community ID in the routes file",
+                )
+            )
+            continue
+        notes = []
+        if community.get("onlyAdminCanPost"):
+            notes.append("only admins can post: the admin token's user must be one")
+        if community.get("needApprovalOnPostCreation"):
+            notes.append("posts wait for a moderator's approval before others see them")
+        detail = f"community '{community.get('displayName')}' found"
+        checks.append(Check(name, True, detail + (f" ({'; '.join(notes)})" if notes else "")))
+    return checks
+
+
+def check_store(database_url: str) -> list[Check]:
+    """The database answers and its schema is current; a SQLite file that does not exist
+    yet passes (``serve`` creates it) and is not created here."""
+    path = sqlite_file(database_url)
+    if path is not None and not path.exists():
+        detail = f"the SQLite file {path} does not exist yet: `serve` creates it at start-up"
+        return [Check("store", True, detail)]
+    outbox = Outbox(make_engine(database_url))
+    try:
+        problem = schema_problem(database_url, outbox)
+    except SQLAlchemyError as error:
+        return [Check("store", False, describe(database_url, error))]
+    finally:
+        outbox.engine.dispose()
+    return [Check("store", problem is None, problem or "reachable, schema current")]
+
+
+def run_checks(settings: Settings, routes: RoutesConfig) -> list[Check]:
+    """Every check, in order."""
+    client = WebClient(
+        token=settings.SLACK_BOT_TOKEN.get_secret_value(),
+        base_url=settings.SLACK_API_URL,
+        timeout=15,
+    )
+    checks = check_slack(client)
+    checks.append(Check("signing secret", True, "set (Slack requests are verified with it)"))
+    if checks[0].ok:
+        checks += check_channels(client, routes)
+    engine = make_engine(settings.DATABASE_URL)
+    amity = AmityClient.create(
+        settings.amity_base_url,
+        settings.AMITY_ADMIN_TOKEN.get_secret_value(),
+        timeout=15,
+        rate_limit=settings.AMITY_RATE_LIMIT,
+        limiter=shared_budget(engine, settings),
+    )
+    try:
+        checks += check_amity(amity, routes)
+    finally:
+        amity.close()
+        engine.dispose()
+    return checks + check_store(settings.DATABASE_URL)
+
+
+def shared_budget(engine: Engine, settings: Settings) -> SharedBudget | None:
+    """The Amity budget the running instances use, when the store is there to share it
+    (a SQLite file that does not exist yet is not created here)."""
+    path = sqlite_file(settings.DATABASE_URL)
+    if path is not None and not path.exists():
+        return None
+    try:
+        if not is_current(engine):
+            return None
+    except SQLAlchemyError:
+        return None
+    key = budget_key(settings.AMITY_ADMIN_TOKEN.get_secret_value())
+    return SharedBudget(Outbox(engine).transaction, key, settings.AMITY_RATE_LIMIT)

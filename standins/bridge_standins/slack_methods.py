@@ -1,0 +1,179 @@
+"""The Web API methods of :class:`bridge_standins.slack.FakeSlack`: params dict in, answer
+dict out, recording what the bot did.
+
+Params arrive as sent: strings from a form or query string (``inclusive=1``,
+``limit=10``, ``blocks`` as JSON text), or JSON values from a JSON body. The helpers
+below accept both. Not thread-safe by itself: ``FakeSlack`` calls it under its lock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from bridge_standins.server import HttpRequest, parse_form, parse_json
+from bridge_standins.slack_model import (
+    BOT_ID,
+    BOT_USER_ID,
+    EphemeralMessage,
+    PostedMessage,
+    ReactionAdded,
+    SlackError,
+    Window,
+)
+from bridge_standins.slack_workspace import Workspace
+
+MethodHandler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def request_params(request: HttpRequest) -> dict[str, Any]:
+    """Query string, then the form or JSON body (``ValueError`` for bad JSON)."""
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json" and request.body:
+        body = parse_json(request.body)
+        if not isinstance(body, dict):
+            raise ValueError("the JSON body is not an object")
+        params.update(body)
+    elif request.body:
+        params.update(parse_form(request.body))
+    return params
+
+
+def _str(params: dict[str, Any], key: str) -> str | None:
+    value = params.get(key)
+    return None if value is None or value == "" else str(value)
+
+
+def _flag(params: dict[str, Any], key: str) -> bool:
+    value = params.get(key)
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes"}
+    return bool(value)
+
+
+def _int(params: dict[str, Any], key: str, default: int) -> int:
+    try:
+        return int(params.get(key) or default)
+    except (TypeError, ValueError):
+        raise SlackError("invalid_arguments") from None
+
+
+def _json(params: dict[str, Any], key: str) -> Any:
+    """A structured argument (``blocks``) sent as JSON text in a form, or as JSON."""
+    value = params.get(key)
+    if isinstance(value, str) and value:
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise SlackError(f"invalid_{key}") from None
+    return value or None
+
+
+def _window(params: dict[str, Any]) -> Window:
+    return Window(
+        latest=_str(params, "latest"),
+        oldest=_str(params, "oldest"),
+        inclusive=_flag(params, "inclusive"),
+        limit=min(_int(params, "limit", 100), 999),
+        cursor=_str(params, "cursor"),
+    )
+
+
+class SlackMethods:
+    """A table of Web API methods over one :class:`Workspace`, recording the bot's actions."""
+
+    def __init__(self, workspace: Workspace, team_domain: str, team_name: str = "Fake Workspace"):
+        self.workspace = workspace
+        self.team_domain = team_domain
+        self.team_name = team_name
+        self.posted: list[PostedMessage] = []
+        self.ephemerals: list[EphemeralMessage] = []
+        self.reactions: list[ReactionAdded] = []
+        self.table: dict[str, MethodHandler] = {
+            "auth.test": self.auth_test,
+            "conversations.history": self.conversations_history,
+            "conversations.replies": self.conversations_replies,
+            "conversations.info": self.conversations_info,
+            "users.info": self.users_info,
+            "usergroups.list": self.usergroups_list,
+            "chat.postMessage": self.chat_post_message,
+            "chat.postEphemeral": self.chat_post_ephemeral,
+            "reactions.add": self.reactions_add,
+        }
+
+    def auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Who the token belongs to."""
+        return {
+            "ok": True,
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": self.team_name,
+            "user": "bridge",
+            "team_id": self.workspace.team_id,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages of a channel, newest first."""
+        return self.workspace.history(params.get("channel"), _window(params))
+
+    def conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread: parent first, then replies ascending."""
+        return self.workspace.replies(params.get("channel"), params.get("ts"), _window(params))
+
+    def conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A channel's description (the bot need not be a member of a public one)."""
+        channel = self.workspace.channel(params.get("channel"), need_member=False)
+        return {"ok": True, "channel": channel.info()}
+
+    def users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A user's profile."""
+        user = self.workspace.users.get(str(params.get("user")))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"ok": True, "user": user}
+
+    def usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Every user group of the workspace."""
+        return {"ok": True, "usergroups": list(self.workspace.usergroups)}
+
+    def chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Post as the bot (a thread reply when ``thread_ts``)."""
+        channel = self.workspace.channel(params.get("channel"))
+        text, blocks = _str(params, "text") or "", _json(params, "blocks")
+        if not text and not blocks and not params.get("attachments"):
+            raise SlackError("no_text")
+        thread_ts = _str(params, "thread_ts")
+        message = self.workspace.bot_message(channel, text, blocks, thread_ts)
+        record = PostedMessage(channel.id, text, thread_ts, blocks, message["ts"], dict(params))
+        self.posted.append(record)
+        return {"ok": True, "channel": channel.id, "ts": message["ts"], "message": message}
+
+    def chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Show a message to one user only (nothing is stored in the channel)."""
+        channel = self.workspace.channel(params.get("channel"))
+        user = _str(params, "user")
+        if user is None:
+            raise SlackError("user_not_in_channel")
+        text, blocks = _str(params, "text") or "", _json(params, "blocks")
+        if not text and not blocks and not params.get("attachments"):
+            raise SlackError("no_text")
+        ts = self.workspace.next_ts()
+        thread_ts = _str(params, "thread_ts")
+        self.ephemerals.append(
+            EphemeralMessage(channel.id, user, text, thread_ts, blocks, ts, dict(params))
+        )
+        return {"ok": True, "message_ts": ts}
+
+    def reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Add the bot's reaction to a message."""
+        channel = self.workspace.channel(params.get("channel"))
+        name = (_str(params, "name") or "").strip(":")
+        if not name:
+            raise SlackError("invalid_name")
+        timestamp = _str(params, "timestamp")
+        self.workspace.add_reaction(channel, timestamp, name)
+        self.reactions.append(ReactionAdded(channel.id, str(timestamp), name))
+        return {"ok": True}
