@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bridge.delivery.outbox import JobState, LeaseLost, Outbox
+from bridge.delivery.progress import Progress
 from tests.test_outbox import new_job
 
 
@@ -56,13 +57,13 @@ def test_expired_lease_is_taken_over_and_the_old_claim_changes_nothing(
     assert taken.id == job.id and taken.claim != job.claim
     assert first.renew(timedelta(seconds=20)) == [job.id]
     with pytest.raises(LeaseLost):
-        first.save_progress(job.id, {"reply_sent": True}, timedelta(seconds=20))
+        first.save_progress(job.id, Progress(reply_sent=True), timedelta(seconds=20))
     with pytest.raises(LeaseLost):
         first.finish(job.id, JobState.failed, error="too late")
     stored = second.get(job.id)
     assert stored is not None
     assert stored.state is JobState.running and stored.claim == taken.claim
-    assert stored.progress == {} and stored.last_error is None
+    assert stored.progress == Progress() and stored.last_error is None
     second.finish(job.id, JobState.done)
     final = second.get(job.id)
     assert final is not None and final.state is JobState.done

@@ -99,7 +99,7 @@ def test_outage_delays_a_reaction_and_tells_the_person_once(
     assert "fail" not in notice.text.lower() and "could not" not in notice.text.lower()
     [reply] = stack.slack.posted
     assert reply.thread_ts == msg["ts"] and job.post_id in reply.text
-    assert job.progress["delay_notice_sent"] is True
+    assert job.progress.delay_notice_sent is True
 
 
 def test_outage_delays_a_command_and_answers_through_its_response_url(

@@ -6,6 +6,8 @@ import threading
 from datetime import timedelta
 
 from bridge.delivery.outbox import JobState, NewJob, Outbox
+from bridge.delivery.progress import Progress
+from bridge.slack.message import SlackMessage
 
 
 def new_job(key: str = "T1:C1:1.000001:comm") -> NewJob:
@@ -81,13 +83,13 @@ def test_retry_later_is_not_due_until_its_time(outbox: Outbox) -> None:
 def test_progress_and_finish_are_stored(outbox: Outbox) -> None:
     """Step results and the final state survive a fresh read."""
     job, _ = outbox.enqueue(new_job())
-    outbox.save_progress(
-        job.id, {"post_created": True, "message": {"ts": "1.000001"}}, post_url="https://x/posts/1"
-    )
+    progress = Progress(post_created=True, message=SlackMessage(ts="1.000001"))
+    outbox.save_progress(job.id, progress, post_url="https://x/posts/1")
     outbox.finish(job.id, JobState.done)
     stored = outbox.get_by_key(job.key)
     assert stored is not None
     assert stored.state is JobState.done
-    assert stored.progress == {"post_created": True, "message": {"ts": "1.000001"}}
+    assert stored.progress.post_created is True
+    assert stored.progress.message is not None and stored.progress.message.ts == "1.000001"
     assert stored.post_url == "https://x/posts/1"
     assert outbox.claim(1, timedelta(minutes=5)) == []

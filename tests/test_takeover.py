@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy import update
 
 from bridge.delivery.outbox import JobState, Outbox, jobs, make_engine
+from bridge.delivery.progress import Progress
 from tests.e2e import find_job, job_state
 
 
@@ -43,7 +44,7 @@ def test_a_worker_whose_job_was_taken_over_neither_replies_nor_finishes(
         job = find_job(stack, ts)
         assert job is not None
         assert job.state is JobState.running and job.claim == taken.claim
-        assert "post_created" not in job.progress
+        assert not job.progress.post_created
         assert stack.slack.posted == [] and stack.slack.reactions_added == []
     finally:
         other.engine.dispose()
@@ -61,7 +62,7 @@ def test_an_attempt_after_a_crash_mid_reply_replies_only_if_the_thread_lacks_it(
         job = find_job(stack, ts)
         assert job is not None
         url = stack.settings.post_url(job.post_id, job.community_id)
-        progress = {"post_created": True, "reply_started": time.time()}
+        progress = Progress(post_created=True, reply_started=time.time())
         stack.bridge.outbox.save_progress(job.id, progress)
         if replied_before_crash:
             client = WebClient(token=BOT_TOKEN, base_url=stack.slack.url + "/api/")

@@ -16,16 +16,16 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from bridge.amity.client import AmityClient, AmityRejected
 from bridge.amity.post import Attachment
 from bridge.delivery.files import Downloader, Planned, Skipped, needs_info, plan
+from bridge.delivery.progress import Progress, Upload
 from bridge.slack.api import SlackGateway
 from bridge.slack.message import SlackFile, SlackMessage
 
 log = logging.getLogger("bridge.delivery.attach")
-Save = Callable[[dict[str, Any]], None]
+Save = Callable[[], None]  # stores the job's progress as it is now
 
 
 class Attacher:
@@ -47,15 +47,17 @@ class Attacher:
         self.parallel = parallel
 
     def attach(
-        self, message: SlackMessage, progress: dict[str, Any], save: Save
+        self, message: SlackMessage, progress: Progress, save: Save
     ) -> tuple[list[Attachment], list[Skipped]]:
-        """Upload what is not uploaded yet; the attachments in message order and the skips."""
+        """Upload what is not uploaded yet; the attachments in message order and the skips.
+
+        Each upload or refusal is recorded in ``progress.uploads`` / ``progress.refused``
+        and saved (``save``) at once."""
         if not message.files:
             return [], []
         files = [self.slack.file_info(f.id) if needs_info(f) else f for f in message.files]
         going, skipped = plan(files, self.max_bytes)
-        uploads: dict[str, dict[str, str]] = dict(progress.get("uploads", {}))
-        refused: dict[str, str] = dict(progress.get("refused", {}))
+        uploads, refused = progress.uploads, progress.refused
         lock = threading.Lock()
 
         def one(item: Planned) -> None:
@@ -70,17 +72,17 @@ class Attacher:
                 )
                 with lock:
                     refused[item.file.id] = f"Amity refused it: {error.advice}"
-                    save({"uploads": dict(uploads), "refused": dict(refused)})
+                    save()
                 return
             with lock:
-                uploads[item.file.id] = {"fileId": file_id, "type": item.kind}
-                save({"uploads": dict(uploads), "refused": dict(refused)})
+                uploads[item.file.id] = Upload(fileId=file_id, type=item.kind)
+                save()
 
         with ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="bridge-up") as pool:
             for result in [pool.submit(one, item) for item in going]:
                 result.result()  # re-raises the first failure after all have finished
         attachments = [
-            Attachment(type=item.kind, fileId=uploads[item.file.id]["fileId"])
+            Attachment(type=item.kind, fileId=uploads[item.file.id].fileId)
             for item in going
             if item.file.id in uploads
         ]

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Column,
     DateTime,
     Engine,
@@ -29,6 +28,8 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import RowMapping
+
+from bridge.delivery.progress import Progress, ProgressColumn
 
 Clock = Callable[[], datetime]
 
@@ -74,7 +75,8 @@ jobs = Table(
     Column("lease_until", DateTime),
     Column("claim", String(100)),  # the token of the claim holding a running job
     Column("last_error", Text),
-    Column("progress", JSON, nullable=False, default=dict),
+    Column("when", Text),  # a scheduled post's time phrase, until the worker resolves it
+    Column("progress", ProgressColumn, nullable=False, default=Progress),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("key", name="uq_jobs_key"),
@@ -118,7 +120,7 @@ class Job(NewJob):
     post_url: str | None = None
     last_error: str | None = None
     claim: str | None = None
-    progress: dict[str, Any] = field(default_factory=dict)
+    progress: Progress = field(default_factory=Progress)
     next_run_at: datetime | None = None
     scheduled_for: datetime | None = None
     created_at: datetime | None = None
@@ -127,9 +129,7 @@ class Job(NewJob):
 
 def to_job(row: RowMapping) -> Job:
     """A database row as a Job."""
-    values = {k: row[k] for k in Job.__dataclass_fields__ if k in row}
-    values["when"] = (row["progress"] or {}).get("when")
-    return Job(**values)
+    return Job(**{k: row[k] for k in Job.__dataclass_fields__ if k in row})
 
 
 def make_engine(url: str) -> Engine:

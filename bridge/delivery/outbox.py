@@ -40,6 +40,7 @@ from bridge.delivery.jobs import (
     to_job,
     utc_now,
 )
+from bridge.delivery.progress import Progress
 
 __all__ = [
     "Clock",
@@ -102,9 +103,8 @@ class Outbox:
     def enqueue(self, new: NewJob, run_at: datetime | None = None) -> tuple[Job, bool]:
         """Store ``new`` unless its key exists. Returns the stored job and whether it is new."""
         now = self.clock()
-        values = {k: getattr(new, k) for k in NewJob.__dataclass_fields__ if k != "when"}
-        progress = {"when": new.when} if new.when else {}
-        values |= {"state": JobState.pending, "attempts": 0, "progress": progress}
+        values = {k: getattr(new, k) for k in NewJob.__dataclass_fields__}
+        values |= {"state": JobState.pending, "attempts": 0, "progress": Progress()}
         values |= {"next_run_at": run_at or now, "created_at": now, "updated_at": now}
         try:
             with self._tx() as conn:  # one compiled statement, values as parameters
@@ -114,7 +114,6 @@ class Outbox:
             if existing is None:  # deleted between the insert and the read: try once more
                 return self.enqueue(new, run_at)
             return existing, False
-        values["when"] = new.when
         return Job(id=job_id, **values), True
 
     def get(self, job_id: int) -> Job | None:
@@ -225,7 +224,7 @@ class Outbox:
     def save_progress(
         self,
         job_id: int,
-        progress: dict[str, Any],
+        progress: Progress,
         lease: timedelta | None = None,
         post_url: str | None = None,
     ) -> None:
@@ -235,7 +234,7 @@ class Outbox:
             extra["post_url"] = post_url
         self._set(job_id, progress=progress, **extra)
 
-    def schedule(self, job_id: int, when: datetime, progress: dict[str, Any]) -> None:
+    def schedule(self, job_id: int, when: datetime, progress: Progress) -> None:
         """Make a claimed job wait until ``when`` (a scheduled post); attempts start over."""
         self._set(
             job_id,
@@ -298,7 +297,7 @@ class Outbox:
         state: JobState,
         *,
         error: str | None = None,
-        progress: dict[str, Any] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         """End a job (done, failed or cancelled), with its last step's result."""
         extra = {} if progress is None else {"progress": progress}

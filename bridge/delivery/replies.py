@@ -8,9 +8,9 @@ Success goes to the thread of the shared message (or the channel, for ``/crosspo
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from bridge.delivery.outbox import Job
+from bridge.delivery.progress import Progress
 from bridge.delivery.when import zone
 from bridge.slack.api import SlackGateway
 
@@ -22,13 +22,13 @@ def shared_text(job: Job, url: str) -> str:
     return f"Shared to *{job.route_name}* by <@{job.requested_by}>: {url}"
 
 
-def files_text(progress: dict[str, Any]) -> str:
+def files_text(progress: Progress) -> str:
     """What was attached and what was not, with reasons (empty without files)."""
     lines = []
-    if attached := progress.get("attached"):
+    if attached := progress.attached:
         lines.append("Attached: " + ", ".join(attached))
-    for skip in progress.get("skipped", []):
-        lines.append(f"Not attached: {skip['name']} ({skip['reason']})")
+    for skip in progress.skipped:
+        lines.append(f"Not attached: {skip.name} ({skip.reason})")
     return "".join("\n" + line for line in lines)
 
 
@@ -76,7 +76,7 @@ def scheduled_list_text(jobs: list[Job]) -> str:
     for job in jobs:
         assert job.scheduled_for is not None
         what = (job.text or "")[:60] if job.kind == "text" else "a message"
-        when = local_time(job.scheduled_for, job.progress.get("tz"))
+        when = local_time(job.scheduled_for, job.progress.tz)
         lines.append(f"• #{job.id} {when} to *{job.route_name}*: {what}")
     return "\n".join(lines)
 
@@ -95,7 +95,7 @@ class Replies:
         """The command's response_url while it works (it expires after 30 minutes)."""
         return None if job.scheduled_for else job.response_url
 
-    def success(self, job: Job, url: str, progress: dict[str, Any] | None = None) -> None:
+    def success(self, job: Job, url: str, progress: Progress | None = None) -> None:
         """The link: in the message's thread, or in the channel for text commands."""
         if job.kind == "text":
             if response_url := self.live_response_url(job):
@@ -103,7 +103,7 @@ class Replies:
             else:
                 self.slack.reply(job.channel_id, shared_text(job, url))
             return
-        text = shared_text(job, url) + files_text(progress or {})
+        text = shared_text(job, url) + files_text(progress or Progress())
         self.slack.reply(job.channel_id, text, self.thread_of(job))
 
     def mark_shared(self, job: Job) -> None:

@@ -35,6 +35,7 @@ from bridge.amity.client import AmityAlreadyExists, AmityClient
 from bridge.amity.post import Attachment
 from bridge.delivery.attach import Attacher
 from bridge.delivery.outbox import Job, JobState, LeaseLost, Outbox
+from bridge.delivery.progress import Progress, SkippedFile
 from bridge.delivery.replies import Replies
 from bridge.delivery.when import parse_when, resolve, zone
 from bridge.failures import Fail, Failure, Retry, Retryable, RetryRules, decide
@@ -216,14 +217,15 @@ class Worker:
         """The job as stored now (with the progress of this attempt), answering in the
         thread of its message when the message is a thread reply."""
         stored = self.outbox.get(job.id) or job
-        thread = (stored.progress.get("message") or {}).get("thread_ts")
+        message = stored.progress.message
+        thread = message.thread_ts if message else None
         return dataclasses.replace(stored, thread_ts=thread) if thread else stored
 
-    def _save(self, job: Job, progress: dict[str, Any]) -> None:
+    def _save(self, job: Job, progress: Progress) -> None:
         self.outbox.save_progress(job.id, progress, self.policy.lease)
 
     def _steps(self, job: Job) -> None:
-        progress = dict(job.progress)
+        progress = job.progress.model_copy(deep=True)
         if job.when and job.scheduled_for is None:
             self._schedule(job, progress)
             return
@@ -231,9 +233,9 @@ class Worker:
         if message is not None:
             job = dataclasses.replace(job, thread_ts=message.thread_ts or message.ts)
         url = self.post_url(job.post_id, job.community_id)
-        if not progress.get("post_created"):
+        if not progress.post_created:
             self._create_post(job, message, progress)
-            progress["post_created"] = True
+            progress.post_created = True
             self.outbox.save_progress(job.id, progress, self.policy.lease, post_url=url)
         if not self._reply_once(job, url, progress):
             return
@@ -244,7 +246,7 @@ class Worker:
         self.outbox.finish(job.id, JobState.done, progress=progress)
         log.info("bridge.job_done", extra={"job_id": job.id, "post_id": job.post_id})
 
-    def _reply_once(self, job: Job, url: str, progress: dict[str, Any]) -> bool:
+    def _reply_once(self, job: Job, url: str, progress: Progress) -> bool:
         """The reply with the link, sent at most once; False when the job ended here.
 
         The intent is saved before sending. An attempt that died between sending and
@@ -252,13 +254,13 @@ class Worker:
         thread and sends only if it is not there (a text command's answer, which cannot
         be looked up, is not sent again). Slack's "rate limited" proves nothing was sent.
         """
-        if progress.get("reply_sent"):
+        if progress.reply_sent:
             return True
-        started = progress.get("reply_started")
-        if started and self._maybe_replied(job, url, float(started)):
+        started = progress.reply_started
+        if started and self._maybe_replied(job, url, started):
             log.warning("bridge.reply_not_repeated", extra={"job_id": job.id})
             return True
-        progress["reply_started"] = time.time()
+        progress.reply_started = time.time()
         self._save(job, progress)
         try:
             self.replies.success(job, url, progress)
@@ -268,10 +270,10 @@ class Worker:
             return False
         except SlackRetryable as error:
             if error.error == "ratelimited":
-                del progress["reply_started"]
+                progress.reply_started = None
                 self._save(job, progress)
             raise
-        progress["reply_sent"] = True
+        progress.reply_sent = True
         self._save(job, progress)
         return True
 
@@ -281,31 +283,24 @@ class Worker:
             return True
         return self.slack.thread_has(job.channel_id, thread, url, oldest=started - 60)
 
-    def _schedule(self, job: Job, progress: dict[str, Any]) -> None:
+    def _schedule(self, job: Job, progress: Progress) -> None:
         when, _ = parse_when(job.when or "")
         tz_name = self.slack.user_tz(job.requested_by)
         run_at = resolve(when, self.outbox.clock(), zone(tz_name))
-        progress["tz"] = tz_name
+        progress.tz = tz_name
         self.outbox.schedule(job.id, run_at, progress)
         self.replies.scheduled(job, run_at, tz_name)
         log.info("bridge.job_scheduled", extra={"job_id": job.id, "run_at": run_at.isoformat()})
 
-    def _create_post(
-        self, job: Job, message: SlackMessage | None, progress: dict[str, Any]
-    ) -> None:
+    def _create_post(self, job: Job, message: SlackMessage | None, progress: Progress) -> None:
         draft = self._draft(job, message)
         attachments: list[Attachment] = []
         if message is not None and message.files:
-
-            def save(update: dict[str, Any]) -> None:
-                progress.update(update)
-                self._save(job, progress)
-
-            attachments, skipped = self.attacher.attach(message, progress, save)
-            progress["attached"] = [
-                f.name or f.id for f in message.files if f.id in progress.get("uploads", {})
-            ]
-            progress["skipped"] = [{"name": s.name, "reason": s.reason} for s in skipped]
+            attachments, skipped = self.attacher.attach(
+                message, progress, lambda: self._save(job, progress)
+            )
+            progress.attached = [f.name or f.id for f in message.files if f.id in progress.uploads]
+            progress.skipped = [SkippedFile(name=s.name, reason=s.reason) for s in skipped]
             if not draft.text.strip() and not attachments:
                 reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped)
                 raise TranslationError(
@@ -325,16 +320,15 @@ class Worker:
             log.info("bridge.post_existed", extra={"job_id": job.id, "post_id": job.post_id})
         log.info("bridge.post_created", extra={"job_id": job.id, "post_id": job.post_id})
 
-    def _message(self, job: Job, progress: dict[str, Any]) -> SlackMessage | None:
+    def _message(self, job: Job, progress: Progress) -> SlackMessage | None:
         if job.kind != "message" or job.message_ts is None:
             return None
-        if "message" in progress:
-            message = SlackMessage.model_validate(progress["message"])
-        else:
+        message = progress.message
+        if message is None:
             if job.response_url and not self.slack.can_read(job.channel_id, job.requested_by):
                 raise SlackRejected(NOT_A_MEMBER)
             message = self.slack.fetch_message(job.channel_id, job.message_ts, job.thread_ts)
-            progress["message"] = message.model_dump(mode="json", exclude_none=True)
+            progress.message = message
             self._save(job, progress)
         if message.is_from_bot():
             raise Skip("bot messages are not cross-posted")
@@ -383,21 +377,21 @@ class Worker:
     def _tell_delayed(self, job: Job, service: str) -> None:
         """Once a job has been failing for ``notice_after``, tell its person, once, that
         the post is delayed (never that it failed). The flag lives in the job's progress."""
-        progress = dict(job.progress)
-        if progress.get("delay_notice_sent"):
+        progress = job.progress.model_copy(deep=True)
+        if progress.delay_notice_sent:
             return
         now = self.outbox.clock()
-        if "failing_since" not in progress:
-            progress["failing_since"] = now.isoformat()
+        if progress.failing_since is None:
+            progress.failing_since = now
             self.outbox.save_progress(job.id, progress)
-        if now - datetime.fromisoformat(progress["failing_since"]) < self.policy.notice_after:
+        if now - progress.failing_since < self.policy.notice_after:
             return
         try:
             self.replies.delayed(job, service)
         except SlackError as error:  # Slack may be the one down: try again at the next failure
             log.warning("bridge.delay_notice_failed", extra={"job_id": job.id, "error": str(error)})
             return
-        progress["delay_notice_sent"] = True
+        progress.delay_notice_sent = True
         self.outbox.save_progress(job.id, progress)
         log.info("bridge.delay_notice_sent", extra={"job_id": job.id, "service": service})
 
