@@ -15,12 +15,12 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_bolt import App, BoltContext
+from slack_bolt import App
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity.client import AmityClient
@@ -31,7 +31,7 @@ from bridge.delivery.outbox import Clock, Job, Outbox, make_engine, utc_now
 from bridge.delivery.replies import Replies
 from bridge.delivery.worker import Policy, Worker
 from bridge.edge.events import SlackEventsHandler
-from bridge.listeners.home import home_view
+from bridge.listeners.home import Home
 from bridge.listeners.intake import Intake
 from bridge.ops.metrics import CONTENT_TYPE, Metrics
 from bridge.routes import RoutesConfig
@@ -57,6 +57,8 @@ class Bridge:
     scheduler: BackgroundScheduler
     notices: ThreadPoolExecutor
     metrics: Metrics
+    amity: AmityClient
+    downloads: httpx.Client
     _running: threading.Lock = field(default_factory=threading.Lock)
     last_poll: datetime | None = None
 
@@ -107,9 +109,9 @@ class Bridge:
             log.warning("bridge.stop_timeout", extra={"timeout_s": timeout})
         self.worker.close(wait=finished)
         self.notices.shutdown(wait=finished)
-        if finished:
-            self.worker.amity.close()
-            self.worker.attacher.downloader.close()
+        if finished:  # what ``build`` made; jobs still running would need them
+            self.amity.close()
+            self.downloads.close()
         return finished
 
     def health(self) -> tuple[int, dict[str, Any]]:
@@ -154,15 +156,6 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     amity = AmityClient.create(
         settings.amity_base_url, token, limiter=budget, observe=metrics.observe_call
     )
-    policy = Policy(
-        workers=settings.BRIDGE_WORKERS,
-        max_attempts=settings.BRIDGE_MAX_ATTEMPTS,
-        max_age=timedelta(hours=settings.BRIDGE_MAX_AGE_HOURS),
-        lease=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS),
-        backoff_cap=timedelta(seconds=settings.BRIDGE_BACKOFF_CAP_SECONDS),
-        notice_after=timedelta(seconds=settings.BRIDGE_DELAY_NOTICE_SECONDS),
-        heartbeat=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS / 4),
-    )
     downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False)
     attacher = Attacher(
         slack,
@@ -171,7 +164,9 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         max_bytes=int(settings.BRIDGE_MAX_FILE_MB * 1_000_000),
         parallel=settings.BRIDGE_UPLOAD_CONCURRENCY,
     )
-    worker = Worker(outbox, slack, amity, routes, settings.post_url, attacher, policy)
+    replies = Replies(slack)
+    policy = Policy.from_settings(settings)
+    worker = Worker(outbox, slack, amity, routes, settings.post_url, attacher, replies, policy)
     bolt = App(
         client=client,
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
@@ -186,8 +181,9 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         BackgroundScheduler(timezone=UTC),
         ThreadPoolExecutor(max_workers=2, thread_name_prefix="bridge-notice"),
         metrics,
+        amity,
+        downloads,
     )
-    replies = Replies(slack)
 
     def tell_existing(job: Job, user: str) -> None:
         bridge.notices.submit(_quietly, replies.existing, job, user)
@@ -200,13 +196,11 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     bolt.command("/crosspost")(intake.on_command)
     bolt.shortcut(SHORTCUT)(intake.on_shortcut)
 
-    def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
-        if event.get("tab") != "home" or not isinstance(event.get("user"), str):
-            return
-        view = home_view(routes, outbox, context.team_id or "")
-        bridge.notices.submit(_quietly, slack.publish_home, event["user"], view)
+    def publish_home(user: str, view: dict[str, Any]) -> None:
+        bridge.notices.submit(_quietly, slack.publish_home, user, view)
 
-    bolt.event("app_home_opened")(on_home_opened)
+    home = Home(routes, outbox, publish_home)
+    bolt.event("app_home_opened")(home.on_home_opened)
     bolt.error(_log_error)
     return bridge
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from bridge_standins.server import wait_for
-from bridge_standins.slack import DEFAULT_SCOPES, FakeSlack, SlackError
+from bridge_standins.slack import DEFAULT_SCOPES, FakeSlack, MethodRefused
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -329,7 +329,7 @@ def test_drop_next_closes_the_connection_unanswered(slack: FakeSlack) -> None:
 def test_add_method_extends_the_api(slack: FakeSlack, client: WebClient) -> None:
     def files_info(params: dict[str, Any]) -> dict[str, Any]:
         if params.get("file") != "F1":
-            raise SlackError("file_not_found")
+            raise MethodRefused("file_not_found")
         return {"ok": True, "file": {"id": "F1"}}
 
     slack.add_method("files.info", files_info)

@@ -7,7 +7,7 @@ import hashlib
 import httpx
 import pytest
 
-from bridge.delivery.files import Downloader, is_slack_origin, needs_info, plan, to_kind
+from bridge.delivery.files import Downloader, attachment_type, is_slack_origin, needs_info, plan
 from bridge.slack.api import SlackRejected, SlackRetryable
 from bridge.slack.message import SlackFile
 
@@ -48,10 +48,10 @@ def f(
         ("text/plain", "text", "file"),
     ],
 )
-def test_kinds(mimetype: str, filetype: str, kind: str) -> None:
+def test_attachment_types(mimetype: str, filetype: str, kind: str) -> None:
     """JPEG and PNG as images (Amity's image formats), videos, and every other file,
     other images included, as a file."""
-    assert to_kind(f("x", mimetype, filetype=filetype)) == kind
+    assert attachment_type(f("x", mimetype, filetype=filetype)) == kind
 
 
 def test_plan_skips_with_reasons() -> None:

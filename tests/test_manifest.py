@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from bridge.cli import main
+from bridge.slack.scopes import bot_scopes
 
 ROOT = Path(__file__).parents[1]
 
@@ -41,9 +42,26 @@ def test_manifest_declares_what_the_bridge_listens_to() -> None:
         "reaction_added",
         "app_home_opened",
     }
-    from bridge.ops.check import REQUIRED_SCOPES
+    assert {
+        "commands",
+        "chat:write",
+        "reactions:read",
+        "reactions:write",
+        "channels:history",
+        "groups:history",
+        "channels:read",
+        "files:read",
+        "users:read",
+    } <= set(manifest["oauth_config"]["scopes"]["bot"])
 
-    assert set(REQUIRED_SCOPES) <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+def test_check_and_the_stand_in_use_the_manifests_scopes() -> None:
+    """The bot scopes are listed once, in the manifest, for `check` and the stand-in."""
+    from bridge_standins.slack import DEFAULT_SCOPES
+
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert list(bot_scopes()) == manifest["oauth_config"]["scopes"]["bot"]
+    assert bot_scopes() == DEFAULT_SCOPES
 
 
 def test_manifest_url_fills_every_url(capsys: pytest.CaptureFixture[str]) -> None:

@@ -128,16 +128,16 @@ class AmityClient:
         except (KeyError, IndexError, TypeError) as error:
             raise AmityRetryable("Amity's answer had no created post in it") from error
 
-    def upload(self, kind: str, stream: IO[bytes], filename: str, mimetype: str) -> str:
+    def upload(self, type_: str, stream: IO[bytes], filename: str, mimetype: str) -> str:
         """Upload a file (streamed from ``stream``) as ``image``, ``video`` or ``file``;
         returns its ``fileId``."""
         data = {"preferredFilename": filename}
-        if kind == "video":
+        if type_ == "video":
             data["feedType"] = "post"
         try:
             answer = self._request(
                 "POST",
-                UPLOAD_PATHS[kind],
+                UPLOAD_PATHS[type_],
                 data=data,
                 files={"files": (filename, stream, mimetype)},
                 timeout=httpx.Timeout(UPLOAD_TIMEOUT, connect=5.0),

@@ -38,7 +38,7 @@ class Attacher:
         downloader: Downloader,
         *,
         max_bytes: int,
-        parallel: int = 3,
+        parallel: int,
     ) -> None:
         self.slack = slack
         self.amity = amity
@@ -68,21 +68,21 @@ class Attacher:
             except AmityRejected as error:
                 log.warning(
                     "bridge.file_refused",
-                    extra={"slack_file": item.file.id, "kind": item.kind, "code": error.code},
+                    extra={"slack_file": item.file.id, "type": item.type, "code": error.code},
                 )
                 with lock:
                     refused[item.file.id] = f"Amity refused it: {error.advice}"
                     save()
                 return
             with lock:
-                uploads[item.file.id] = Upload(fileId=file_id, type=item.kind)
+                uploads[item.file.id] = Upload(fileId=file_id, type=item.type)
                 save()
 
         with ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="bridge-up") as pool:
             for result in [pool.submit(one, item) for item in going]:
                 result.result()  # re-raises the first failure after all have finished
         attachments = [
-            Attachment(type=item.kind, fileId=uploads[item.file.id].fileId)
+            Attachment(type=item.type, fileId=uploads[item.file.id].fileId)
             for item in going
             if item.file.id in uploads
         ]
@@ -96,11 +96,11 @@ class Attacher:
         name = _name(file)
         with self.downloader.fetch(file, self.max_bytes) as stream:
             file_id = self.amity.upload(
-                item.kind, stream, name, file.mimetype or "application/octet-stream"
+                item.type, stream, name, file.mimetype or "application/octet-stream"
             )
         log.info(
             "bridge.file_uploaded",
-            extra={"slack_file": file.id, "amity_file": file_id, "kind": item.kind},
+            extra={"slack_file": file.id, "amity_file": file_id, "type": item.type},
         )
         return file_id
 

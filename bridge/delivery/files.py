@@ -23,7 +23,7 @@ from bridge.amity.post import MAX_ATTACHMENTS
 from bridge.slack.api import SlackRejected, SlackRetryable
 from bridge.slack.message import SlackFile
 
-Kind = Literal["image", "video", "file"]
+AttachmentType = Literal["image", "video", "file"]  # Amity's attachment ``type``
 IMAGE_TYPES = frozenset({"image/jpeg", "image/jpg", "image/pjpeg", "image/png"})
 IMAGE_FILETYPES = frozenset({"jpg", "jpeg", "png"})
 AMITY_LIMITS: dict[str, int] = {"image": 1 << 30, "file": 1 << 30, "video": 2_000_000_000}
@@ -38,10 +38,10 @@ LOGIN_PAGE = (
 
 @dataclass(frozen=True)
 class Planned:
-    """A file that goes to Amity, as this kind of attachment."""
+    """A file that goes to Amity, as this type of attachment."""
 
     file: SlackFile
-    kind: Kind
+    type: AttachmentType
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Skipped:
     reason: str
 
 
-def to_kind(file: SlackFile) -> Kind:
+def attachment_type(file: SlackFile) -> AttachmentType:
     """JPEG and PNG as images, videos as videos, everything else (other images too) as files."""
     mimetype = (file.mimetype or "").lower()
     if mimetype in IMAGE_TYPES or (not mimetype and file.filetype in IMAGE_FILETYPES):
@@ -80,8 +80,8 @@ def plan(files: list[SlackFile], max_bytes: int) -> tuple[list[Planned], list[Sk
     skipped: list[Skipped] = []
     for file in files:
         name = file.name or file.title or file.id
-        kind = to_kind(file)
-        limit = min(max_bytes, AMITY_LIMITS[kind])
+        type_ = attachment_type(file)
+        limit = min(max_bytes, AMITY_LIMITS[type_])
         if file.mode == "tombstone":
             skipped.append(Skipped(name, "deleted in Slack"))
         elif file.mode == "external":
@@ -101,7 +101,7 @@ def plan(files: list[SlackFile], max_bytes: int) -> tuple[list[Planned], list[Sk
         elif len(going) >= MAX_ATTACHMENTS:
             skipped.append(Skipped(name, f"a post takes at most {MAX_ATTACHMENTS} attachments"))
         else:
-            going.append(Planned(file, kind))
+            going.append(Planned(file, type_))
     return going, skipped
 
 
@@ -155,10 +155,6 @@ class Downloader:
             raise
         spool.seek(0)
         return spool
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self.http.close()
 
 
 def copy_body(file: SlackFile, response: httpx.Response, out: IO[bytes], max_bytes: int) -> None:

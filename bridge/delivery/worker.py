@@ -40,6 +40,7 @@ from bridge.delivery.replies import Replies
 from bridge.delivery.when import parse_when, resolve, zone
 from bridge.failures import Fail, Failure, Retry, Retryable, RetryRules, decide
 from bridge.routes import RoutesConfig
+from bridge.settings import Settings
 from bridge.slack.api import SlackError, SlackGateway, SlackRejected, SlackRetryable
 from bridge.slack.message import SlackMessage
 from bridge.translate.draft import (
@@ -62,15 +63,32 @@ NOT_A_MEMBER = (
 
 @dataclass(frozen=True)
 class Policy:
-    """How hard the worker tries."""
+    """How hard the worker tries (the values come from :class:`Settings`, which has the
+    defaults: see :meth:`from_settings`)."""
 
-    workers: int = 4
-    max_attempts: int | None = None  # None: only max_age ends a job that keeps failing
-    max_age: timedelta = timedelta(hours=24)
-    lease: timedelta = timedelta(seconds=20)
-    heartbeat: timedelta = timedelta(seconds=5)  # how often running jobs' leases are renewed
-    backoff_cap: timedelta = timedelta(minutes=5)
-    notice_after: timedelta = timedelta(seconds=60)
+    workers: int
+    max_attempts: int | None  # None: only max_age ends a job that keeps failing
+    max_age: timedelta
+    lease: timedelta
+    backoff_cap: timedelta
+    notice_after: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        """The policy the settings ask for."""
+        return cls(
+            workers=settings.BRIDGE_WORKERS,
+            max_attempts=settings.BRIDGE_MAX_ATTEMPTS,
+            max_age=timedelta(hours=settings.BRIDGE_MAX_AGE_HOURS),
+            lease=timedelta(seconds=settings.BRIDGE_LEASE_SECONDS),
+            backoff_cap=timedelta(seconds=settings.BRIDGE_BACKOFF_CAP_SECONDS),
+            notice_after=timedelta(seconds=settings.BRIDGE_DELAY_NOTICE_SECONDS),
+        )
+
+    @property
+    def heartbeat(self) -> timedelta:
+        """How often running jobs' leases are renewed: four times per lease."""
+        return self.lease / 4
 
     @property
     def retry_rules(self) -> RetryRules:
@@ -97,14 +115,15 @@ class Worker:
         routes: RoutesConfig,
         post_url: Callable[[str, str], str],
         attacher: Attacher,
-        policy: Policy = Policy(),
+        replies: Replies,
+        policy: Policy,
     ) -> None:
         self.outbox = outbox
         self.slack = slack
         self.amity = amity
         self.routes = routes
         self.post_url = post_url
-        self.replies = Replies(slack)
+        self.replies = replies
         self.attacher = attacher
         self.policy = policy
         self.stopping = threading.Event()

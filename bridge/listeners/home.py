@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from slack_bolt import BoltContext
 
 from bridge.delivery.outbox import Job, JobState, Outbox
 from bridge.routes import RoutesConfig
@@ -51,3 +54,21 @@ def home_view(routes: RoutesConfig, outbox: Outbox, team_id: str) -> dict[str, A
     if waiting:
         blocks.append(_section(f"*Waiting or in progress*: {len(waiting)} job(s)"))
     return {"type": "home", "blocks": blocks}
+
+
+Publish = Callable[[str, dict[str, Any]], None]  # (user, view) → views.publish, off the request
+
+
+class Home:
+    """The ``app_home_opened`` listener: publishes the tab to the person who opened it."""
+
+    def __init__(self, routes: RoutesConfig, outbox: Outbox, publish: Publish) -> None:
+        self.routes = routes
+        self.outbox = outbox
+        self.publish = publish
+
+    def on_home_opened(self, event: dict[str, Any], context: BoltContext) -> None:
+        """Build the view now and hand it to ``publish`` (messages tab: nothing to do)."""
+        if event.get("tab") != "home" or not isinstance(event.get("user"), str):
+            return
+        self.publish(event["user"], home_view(self.routes, self.outbox, context.team_id or ""))

@@ -21,18 +21,8 @@ from bridge.delivery.outbox import Outbox, make_engine
 from bridge.ops.diagnose import describe, one_line, schema_problem, sqlite_file
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
+from bridge.slack.scopes import bot_scopes
 
-REQUIRED_SCOPES = (
-    "commands",
-    "chat:write",
-    "reactions:read",
-    "reactions:write",
-    "channels:history",
-    "groups:history",
-    "channels:read",
-    "files:read",
-    "users:read",
-)
 REINSTALL = "add it to the app (manifest.yml has them all) and reinstall the app to the workspace"
 
 
@@ -81,7 +71,7 @@ def check_slack(client: WebClient) -> list[Check]:
     ]
     header = next((v for k, v in answer.headers.items() if k.lower() == "x-oauth-scopes"), "")
     granted = {s.strip() for s in (header[0] if isinstance(header, list) else header).split(",")}
-    missing = [s for s in REQUIRED_SCOPES if s not in granted]
+    missing = [s for s in bot_scopes() if s not in granted]
     detail = f"missing {', '.join(missing)}: {REINSTALL}" if missing else "all granted"
     checks.append(Check("slack scopes", not missing, detail))
     return checks

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from bridge.frozen import Frozen
 
 
-class SlackFile(BaseModel):
+class SlackFile(Frozen):
     """A file attached to a message (only the fields the bridge uses)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: str
     name: str | None = None
@@ -34,36 +34,28 @@ class SlackFile(BaseModel):
     file_access: str | None = None
 
 
-class AttachmentField(BaseModel):
+class AttachmentField(Frozen):
     """One ``title``/``value`` pair of a legacy attachment."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     title: str = ""
     value: str = ""
 
 
-class SharedMessage(BaseModel):
+class SharedMessage(Frozen):
     """The forwarded message inside ``message_blocks`` (its real blocks)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     text: str = ""
     blocks: list[dict[str, Any]] = Field(default_factory=list)
 
 
-class MessageBlock(BaseModel):
+class MessageBlock(Frozen):
     """One entry of ``message_blocks``."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     message: SharedMessage | None = None
 
 
-class SlackAttachment(BaseModel):
+class SlackAttachment(Frozen):
     """A legacy attachment: a forwarded message, a link preview, or an app's content."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     is_share: bool = False
     is_msg_unfurl: bool = False
@@ -101,10 +93,8 @@ class SlackAttachment(BaseModel):
         return found or list(self.blocks)
 
 
-class SlackMessage(BaseModel):
+class SlackMessage(Frozen):
     """One message from ``conversations.history`` / ``conversations.replies``."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     ts: str
     thread_ts: str | None = None

@@ -15,15 +15,16 @@ import json
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, StringConstraints, ValidationError, model_validator
+
+from bridge.frozen import Frozen
 
 SlackTs = Annotated[str, StringConstraints(pattern=r"^\d{9,10}\.\d{6}$")]  # "1712345678.000100"
 
 
-class ReactedItem(BaseModel):
+class ReactedItem(Frozen):
     """The reacted-to item."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
     type: str
     channel: str | None = None
     ts: SlackTs | None = None
@@ -35,10 +36,9 @@ class ReactedItem(BaseModel):
         return self
 
 
-class ReactionAdded(BaseModel):
+class ReactionAdded(Frozen):
     """A ``reaction_added`` event (no message text: the worker fetches it)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
     type: Literal["reaction_added"]
     user: str
     reaction: str
@@ -46,8 +46,7 @@ class ReactionAdded(BaseModel):
     item_user: str | None = None
 
 
-class _Id(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+class _Id(Frozen):
     id: str
 
 
@@ -55,16 +54,14 @@ class _User(_Id):
     team_id: str | None = None
 
 
-class _ShortcutMessage(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+class _ShortcutMessage(Frozen):
     ts: SlackTs
     thread_ts: SlackTs | None = None
 
 
-class MessageShortcut(BaseModel):
+class MessageShortcut(Frozen):
     """A message shortcut ("Share to community" in a message's menu)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
     type: Literal["message_action"]
     team: _Id
     channel: _Id
@@ -85,10 +82,9 @@ class MessageShortcut(BaseModel):
         return {**data, "team": {"id": team_id}} if team_id else data
 
 
-class SlashCommand(BaseModel):
+class SlashCommand(Frozen):
     """The fields of a slash command the bridge uses."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
     team_id: str
     channel_id: str
     user_id: str
@@ -97,24 +93,21 @@ class SlashCommand(BaseModel):
     trigger_id: str
 
 
-class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+class _Event(Frozen):
     type: str
 
 
-class EventCallback(BaseModel):
+class EventCallback(Frozen):
     """The Events API envelope around an event."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
     type: Literal["event_callback"]
     team_id: str
     event: _Event
 
 
-class HomeOpened(BaseModel):
+class HomeOpened(Frozen):
     """An ``app_home_opened`` event."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
     type: Literal["app_home_opened"]
     user: str
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from bridge.frozen import Frozen
 from bridge.slack.message import AttachmentField, SlackAttachment
 from bridge.translate.mrkdwn import LinkRef, Piece, Text, emojize_shortcodes, parse_mrkdwn
 from bridge.translate.richtext import append_block, rich_text_pieces
@@ -22,20 +23,16 @@ from bridge.translate.richtext import append_block, rich_text_pieces
 CONTEXT_SEPARATOR = " · "
 
 
-class TextObject(BaseModel):
+class TextObject(Frozen):
     """A ``plain_text`` or ``mrkdwn`` text object; context elements may be images."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     type: str = "plain_text"
     text: str = ""
     emoji: bool = True
 
 
-class Block(BaseModel):
+class Block(Frozen):
     """The fields of the text-bearing block types."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     type: str = ""
     text: TextObject | str | None = None

@@ -15,8 +15,9 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from bridge.frozen import Frozen
 from bridge.translate.emojis import to_emoji, with_skin_tone
 from bridge.translate.mrkdwn import (
     ChannelRef,
@@ -36,18 +37,14 @@ INDENT = "    "
 MAX_INDENT = 8  # Slack's editor nests lists at most this deep
 
 
-class Style(BaseModel):
+class Style(Frozen):
     """A text element's style; only ``code`` changes the output."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     code: bool = False
 
 
-class Element(BaseModel):
+class Element(Frozen):
     """Any rich_text block, container or leaf element (fields by element type)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     type: str = ""
     elements: list[Element] = Field(default_factory=list)

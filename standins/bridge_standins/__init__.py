@@ -15,17 +15,18 @@ from bridge_standins.amity import AmityRequest, FakeAmity, Upload
 from bridge_standins.server import FakeServer, HttpRequest, Reply, WaitTimeoutError, wait_for
 from bridge_standins.signed import SlackSender, signature, signed_headers
 from bridge_standins.slack import (
+    BotReaction,
     Download,
     EphemeralMessage,
     FakeSlack,
     PostedMessage,
-    ReactionAdded,
     ResponsePost,
     SlackCall,
 )
 
 __all__ = [
     "AmityRequest",
+    "BotReaction",
     "Download",
     "EphemeralMessage",
     "FakeAmity",
@@ -33,7 +34,6 @@ __all__ = [
     "FakeSlack",
     "HttpRequest",
     "PostedMessage",
-    "ReactionAdded",
     "Reply",
     "ResponsePost",
     "SlackCall",

@@ -40,7 +40,7 @@ __all__ = [
     "Handler",
     "HttpRequest",
     "Reply",
-    "Route",
+    "UrlRule",
     "WaitTimeoutError",
     "hang_up",
     "json_reply",
@@ -54,7 +54,7 @@ Handler = Callable[["HttpRequest", "re.Match[str]"], "Reply"]
 
 
 @dataclass(frozen=True)
-class Route:
+class UrlRule:
     """One entry of a server's route table."""
 
     method: str
@@ -146,7 +146,7 @@ class FakeServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._address = (host, port)
         self._lock = threading.RLock()
-        self._routes: list[Route] = []
+        self._routes: list[UrlRule] = []
         self._errors: list[str] = []
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -169,7 +169,7 @@ class FakeServer:
     def add_route(self, method: str, pattern: str, handler: Handler) -> None:
         """Answer ``method`` on paths fully matching the regex ``pattern`` with ``handler``."""
         with self._lock:
-            self._routes.append(Route(method.upper(), re.compile(pattern), handler))
+            self._routes.append(UrlRule(method.upper(), re.compile(pattern), handler))
 
     def start(self) -> Self:
         """Bind the port and serve in a daemon thread; returns ``self``."""

@@ -17,20 +17,21 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bridge.slack.scopes import bot_scopes
 from bridge_standins.server import HttpRequest, Reply, hang_up, json_reply, parse_json, text_reply
 from bridge_standins.slack_files import SlackFileServer
 from bridge_standins.slack_methods import MethodHandler, SlackMethods, request_params
 from bridge_standins.slack_model import (
     BOT_ID,
     BOT_USER_ID,
+    BotReaction,
     Channel,
     Download,
     EphemeralMessage,
+    MethodRefused,
     PostedMessage,
-    ReactionAdded,
     ResponsePost,
     SlackCall,
-    SlackError,
     user_object,
 )
 from bridge_standins.slack_workspace import Workspace
@@ -39,28 +40,17 @@ __all__ = [
     "BOT_ID",
     "BOT_USER_ID",
     "DEFAULT_SCOPES",
+    "BotReaction",
     "Download",
     "EphemeralMessage",
     "FakeSlack",
+    "MethodRefused",
     "PostedMessage",
-    "ReactionAdded",
     "ResponsePost",
     "SlackCall",
-    "SlackError",
 ]
 
-DEFAULT_SCOPES = (
-    "commands",
-    "chat:write",
-    "reactions:read",
-    "reactions:write",
-    "channels:history",
-    "groups:history",
-    "files:read",
-    "users:read",
-    "channels:read",
-    "usergroups:read",
-)
+DEFAULT_SCOPES = bot_scopes()  # everything the app's manifest asks for
 
 
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # called with the xapp- token
@@ -103,7 +93,7 @@ class FakeSlack(SlackFileServer):
         self.add_route("POST", r"/response/(?P<key>[^/]+)", self._response)
 
     def add_method(self, name: str, handler: MethodHandler) -> None:
-        """Answer Web API method ``name`` with ``handler(params)`` (raise SlackError to refuse)."""
+        """Answer Web API method ``name`` with ``handler(params)`` (``MethodRefused``: refuse)."""
         with self._lock:
             self._methods.table[name] = handler
 
@@ -196,7 +186,7 @@ class FakeSlack(SlackFileServer):
             return copy.deepcopy(self._methods.ephemerals)
 
     @property
-    def reactions_added(self) -> list[ReactionAdded]:
+    def reactions_added(self) -> list[BotReaction]:
         """Successful ``reactions.add`` calls."""
         with self._lock:
             return list(self._methods.reactions)
@@ -240,7 +230,7 @@ class FakeSlack(SlackFileServer):
                 return self._answer({"ok": False, "error": "invalid_auth"})
             try:
                 return self._answer(handler(params))
-            except SlackError as error:
+            except MethodRefused as error:
                 return self._answer({"ok": False, "error": error.error})
 
     def _take_fault(self, method: str) -> _Fault | None:

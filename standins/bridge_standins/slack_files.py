@@ -25,7 +25,7 @@ from typing import Any, Literal, Self
 from urllib.parse import quote, unquote
 
 from bridge_standins.server import FakeServer, HttpRequest, Reply, text_reply
-from bridge_standins.slack_model import Download, SlackError
+from bridge_standins.slack_model import Download, MethodRefused
 
 ServeMode = Literal["plain", "redirect", "html", "slow", "truncated"]
 CHUNK = 64 * 1024
@@ -190,12 +190,12 @@ class SlackFileServer(FakeServer):
     def files_info(self, params: dict[str, Any]) -> dict[str, Any]:
         """The ``files.info`` Web API method."""
         if "files:read" not in self.scopes:
-            raise SlackError("missing_scope")
+            raise MethodRefused("missing_scope")
         stored = self._files.get(str(params.get("file")))
         if stored is None:
-            raise SlackError("file_not_found")
+            raise MethodRefused("file_not_found")
         if stored.file.get("mode") == "tombstone":
-            raise SlackError("file_deleted")
+            raise MethodRefused("file_deleted")
         file = copy.deepcopy(stored.file)
         return {"ok": True, "file": file, "comments": [], "response_metadata": {"next_cursor": ""}}
 

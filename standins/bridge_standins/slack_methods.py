@@ -16,10 +16,10 @@ from bridge_standins.server import HttpRequest, parse_form, parse_json
 from bridge_standins.slack_model import (
     BOT_ID,
     BOT_USER_ID,
+    BotReaction,
     EphemeralMessage,
+    MethodRefused,
     PostedMessage,
-    ReactionAdded,
-    SlackError,
     Window,
 )
 from bridge_standins.slack_workspace import Workspace
@@ -56,7 +56,7 @@ def _int(params: dict[str, Any], key: str, default: int) -> int:
     try:
         return int(params.get(key) or default)
     except (TypeError, ValueError):
-        raise SlackError("invalid_arguments") from None
+        raise MethodRefused("invalid_arguments") from None
 
 
 def _json(params: dict[str, Any], key: str) -> Any:
@@ -66,7 +66,7 @@ def _json(params: dict[str, Any], key: str) -> Any:
         try:
             return json.loads(value)
         except ValueError:
-            raise SlackError(f"invalid_{key}") from None
+            raise MethodRefused(f"invalid_{key}") from None
     return value or None
 
 
@@ -89,7 +89,7 @@ class SlackMethods:
         self.team_name = team_name
         self.posted: list[PostedMessage] = []
         self.ephemerals: list[EphemeralMessage] = []
-        self.reactions: list[ReactionAdded] = []
+        self.reactions: list[BotReaction] = []
         self.table: dict[str, MethodHandler] = {
             "auth.test": self.auth_test,
             "conversations.history": self.conversations_history,
@@ -132,7 +132,7 @@ class SlackMethods:
         """A user's profile."""
         user = self.workspace.users.get(str(params.get("user")))
         if user is None:
-            raise SlackError("user_not_found")
+            raise MethodRefused("user_not_found")
         return {"ok": True, "user": user}
 
     def usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +144,7 @@ class SlackMethods:
         channel = self.workspace.channel(params.get("channel"))
         text, blocks = _str(params, "text") or "", _json(params, "blocks")
         if not text and not blocks and not params.get("attachments"):
-            raise SlackError("no_text")
+            raise MethodRefused("no_text")
         thread_ts = _str(params, "thread_ts")
         message = self.workspace.bot_message(channel, text, blocks, thread_ts)
         record = PostedMessage(channel.id, text, thread_ts, blocks, message["ts"], dict(params))
@@ -156,10 +156,10 @@ class SlackMethods:
         channel = self.workspace.channel(params.get("channel"))
         user = _str(params, "user")
         if user is None:
-            raise SlackError("user_not_in_channel")
+            raise MethodRefused("user_not_in_channel")
         text, blocks = _str(params, "text") or "", _json(params, "blocks")
         if not text and not blocks and not params.get("attachments"):
-            raise SlackError("no_text")
+            raise MethodRefused("no_text")
         ts = self.workspace.next_ts()
         thread_ts = _str(params, "thread_ts")
         self.ephemerals.append(
@@ -172,8 +172,8 @@ class SlackMethods:
         channel = self.workspace.channel(params.get("channel"))
         name = (_str(params, "name") or "").strip(":")
         if not name:
-            raise SlackError("invalid_name")
+            raise MethodRefused("invalid_name")
         timestamp = _str(params, "timestamp")
         self.workspace.add_reaction(channel, timestamp, name)
-        self.reactions.append(ReactionAdded(channel.id, str(timestamp), name))
+        self.reactions.append(BotReaction(channel.id, str(timestamp), name))
         return {"ok": True}

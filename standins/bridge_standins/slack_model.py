@@ -18,7 +18,7 @@ BOT_ID = "BBRIDGE"
 APP_ID = "A0BRIDGE"
 
 
-class SlackError(Exception):
+class MethodRefused(Exception):
     """A Web API refusal: ``{"ok": false, "error": error}``."""
 
     def __init__(self, error: str) -> None:
@@ -58,7 +58,7 @@ def ts_key(ts: Any) -> Decimal:
     try:
         return Decimal(str(ts))
     except InvalidOperation:
-        raise SlackError("invalid_ts") from None
+        raise MethodRefused("invalid_ts") from None
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _offset(cursor: str | None) -> int:
     try:
         return int(base64.b64decode(cursor).decode().removeprefix("offset:"))
     except (ValueError, binascii.Error):
-        raise SlackError("invalid_cursor") from None
+        raise MethodRefused("invalid_cursor") from None
 
 
 def page(messages: list[dict[str, Any]], window: Window) -> dict[str, Any]:
@@ -167,7 +167,7 @@ class EphemeralMessage:
 
 
 @dataclass(frozen=True)
-class ReactionAdded:
+class BotReaction:
     """A successful ``reactions.add`` by the bot."""
 
     channel: str

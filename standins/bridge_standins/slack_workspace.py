@@ -2,7 +2,7 @@
 users, user groups and messages, with Slack's reading rules (history, threads).
 
 Not thread-safe by itself: ``FakeSlack`` calls it under its lock. A refusal is a
-:class:`SlackError` carrying Slack's error string (``channel_not_found``, ...).
+:class:`MethodRefused` carrying Slack's error string (``channel_not_found``, ...).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bridge_standins.slack_model import (
     BOT_ID,
     BOT_USER_ID,
     Channel,
-    SlackError,
+    MethodRefused,
     Window,
     page,
     ts_key,
@@ -59,9 +59,9 @@ class Workspace:
         """The channel, or ``channel_not_found`` / ``not_in_channel``."""
         channel = self.channels.get(str(channel_id))
         if channel is None or (channel.is_private and not channel.is_member):
-            raise SlackError("channel_not_found")
+            raise MethodRefused("channel_not_found")
         if need_member and not channel.is_member:
-            raise SlackError("not_in_channel")
+            raise MethodRefused("not_in_channel")
         return channel
 
     def add_message(self, channel_id: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +119,7 @@ class Workspace:
         channel = self.channel(channel_id)
         message = self.find(channel.id, ts) if ts else None
         if message is None:
-            raise SlackError("thread_not_found")
+            raise MethodRefused("thread_not_found")
         root = ts_key(message.get("thread_ts") or message["ts"])
         parent = self.find(channel.id, root)
         replies = [
@@ -160,13 +160,13 @@ class Workspace:
         """Add the bot's reaction; ``message_not_found`` / ``already_reacted``."""
         message = self.find(channel.id, ts) if ts else None
         if message is None:
-            raise SlackError("message_not_found")
+            raise MethodRefused("message_not_found")
         reactions: list[dict[str, Any]] = message.setdefault("reactions", [])
         entry = next((r for r in reactions if r["name"] == name), None)
         if entry is None:
             entry = {"name": name, "users": [], "count": 0}
             reactions.append(entry)
         if BOT_USER_ID in entry["users"]:
-            raise SlackError("already_reacted")
+            raise MethodRefused("already_reacted")
         entry["users"].append(BOT_USER_ID)
         entry["count"] += 1

@@ -26,7 +26,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 
 from bridge_standins.server import wait_for
 from bridge_standins.slack import FakeSlack
-from bridge_standins.slack_model import SlackError
+from bridge_standins.slack_model import MethodRefused
 
 APP_ID = "A0BRIDGE"
 
@@ -133,7 +133,7 @@ class FakeSocketMode:
     def _newest(self) -> ServerConnection:
         with self._lock:
             if not self._connections:
-                raise SlackError("no Socket Mode connection is open")
+                raise MethodRefused("no Socket Mode connection is open")
             return self._connections[-1]
 
     def deliver(
