@@ -95,10 +95,16 @@ class Process:
         return log
 
 
+def coverage_env() -> dict[str, str]:
+    """The variables that make coverage measure a child process too (none without it)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")}
+
+
 def environment(tmp_path: Path, slack: FakeSlack, amity: FakeAmity, **extra: str) -> dict[str, str]:
     """The environment of a bridge process using the stand-ins (routes file in tmp_path)."""
     (tmp_path / "bridge.yml").write_text(ROUTES, encoding="utf-8")
     return {
+        **coverage_env(),
         "PATH": os.environ.get("PATH", ""),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,

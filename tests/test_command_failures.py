@@ -14,7 +14,7 @@ from bridge_standins.slack import FakeSlack
 from sqlalchemy import create_engine, text
 
 from tests.conftest import POSTGRES_ADMIN_URL, postgres_url, reset_postgres
-from tests.processes import environment
+from tests.processes import coverage_env, environment
 
 Fakes = tuple[FakeSlack, FakeAmity]
 
@@ -23,7 +23,7 @@ def bridge(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str
     """``python -m bridge <args>`` in ``cwd`` with only ``env`` (and PATH) set."""
     return subprocess.run(
         [sys.executable, "-m", "bridge", *args],
-        env={"PATH": "/usr/bin:/bin", **env},
+        env={**coverage_env(), "PATH": "/usr/bin:/bin", **env},
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from bridge.demo import run_demo
+from tests.processes import coverage_env
 
 
 def test_demo_creates_two_posts_and_answers() -> None:
@@ -28,7 +29,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
         check=False,
-        env={"PATH": "/usr/bin:/bin"},
+        env={**coverage_env(), "PATH": "/usr/bin:/bin"},
     )
 
 

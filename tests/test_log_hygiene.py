@@ -22,7 +22,7 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 
 from bridge.ops.logs import setup_logging
-from tests.processes import NEVER_LOGGED, Process, assert_clean, environment
+from tests.processes import NEVER_LOGGED, Process, assert_clean, coverage_env, environment
 
 Fakes = tuple[FakeSlack, FakeAmity]
 TEXTS = ("a private plan for Friday", "typed text for the feed", "forbidden rumour")
@@ -157,7 +157,7 @@ def test_migrate_prints_no_library_chatter(tmp_path: Path) -> None:
     def migrate(**env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bridge", "migrate"],
-            env={"PATH": "/usr/bin:/bin", **env},
+            env={**coverage_env(), "PATH": "/usr/bin:/bin", **env},
             cwd=tmp_path,
             capture_output=True,
             text=True,
