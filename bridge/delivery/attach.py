@@ -21,8 +21,8 @@ from bridge.amity.client import AmityClient, AmityRejected
 from bridge.amity.post import Attachment
 from bridge.delivery.files import Downloader, Planned, Skipped, needs_info, plan
 from bridge.delivery.progress import Progress, Upload
-from bridge.slack.api import SlackGateway
 from bridge.slack.message import SlackFile, SlackMessage
+from bridge.slack.port import SlackPort
 
 log = logging.getLogger("bridge.delivery.attach")
 Save = Callable[[], None]  # stores the job's progress as it is now
@@ -33,7 +33,7 @@ class Attacher:
 
     def __init__(
         self,
-        slack: SlackGateway,
+        slack: SlackPort,
         amity: AmityClient,
         downloader: Downloader,
         *,

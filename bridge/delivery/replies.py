@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from bridge.delivery.outbox import Job
 from bridge.delivery.progress import Progress
 from bridge.delivery.when import zone
-from bridge.slack.api import SlackGateway
+from bridge.slack.port import SlackPort
 
 DONE_REACTION = "white_check_mark"
 
@@ -84,7 +84,7 @@ def scheduled_list_text(jobs: list[Job]) -> str:
 class Replies:
     """Sends the bridge's answers through the Slack gateway."""
 
-    def __init__(self, slack: SlackGateway) -> None:
+    def __init__(self, slack: SlackPort) -> None:
         self.slack = slack
 
     def thread_of(self, job: Job) -> str | None:

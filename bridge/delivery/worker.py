@@ -41,8 +41,9 @@ from bridge.delivery.when import parse_when, resolve, zone
 from bridge.failures import Fail, Failure, Retry, Retryable, RetryRules, decide
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
-from bridge.slack.api import SlackError, SlackGateway, SlackRejected, SlackRetryable
+from bridge.slack.api import SlackError, SlackRejected, SlackRetryable
 from bridge.slack.message import SlackMessage
+from bridge.slack.port import SlackPort
 from bridge.translate.draft import (
     Draft,
     Names,
@@ -110,7 +111,7 @@ class Worker:
     def __init__(
         self,
         outbox: Outbox,
-        slack: SlackGateway,
+        slack: SlackPort,
         amity: AmityClient,
         routes: RoutesConfig,
         post_url: Callable[[str, str], str],
