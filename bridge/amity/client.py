@@ -22,7 +22,7 @@ from bridge.amity.errors import (
     to_error,
 )
 from bridge.amity.post import CreatePost
-from bridge.amity.ratelimit import Limiter, SlidingWindow
+from bridge.amity.ratelimit import Limiter
 
 __all__ = [
     "AmityAlreadyExists",
@@ -65,20 +65,19 @@ class AmityClient:
         base_url: str,
         token: str,
         *,
+        limiter: Limiter,
         timeout: float = 20.0,
-        rate_limit: int = 100,
-        limiter: Limiter | None = None,
         observe: Observer | None = None,
     ) -> AmityClient:
         """A client with its own connection pool, authenticated with the admin token,
-        waiting for ``limiter`` (the budget shared through the store) before each request,
-        or else sending at most ``rate_limit`` requests per 5 seconds from this process."""
+        waiting for ``limiter`` (the budget shared through the store, or a
+        :class:`bridge.amity.ratelimit.SlidingWindow` of this process) before each request."""
         http = httpx.Client(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "bridge"},
             timeout=httpx.Timeout(timeout, connect=5.0),
         )
-        return cls(http, limiter or SlidingWindow(rate_limit, 5.0), observe)
+        return cls(http, limiter, observe)
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity.client import AmityClient, AmityError
+from bridge.amity.ratelimit import SlidingWindow
 from bridge.delivery.budget import SharedBudget, budget_key
 from bridge.delivery.migrate import is_current
 from bridge.delivery.outbox import Outbox, make_engine
@@ -179,8 +180,7 @@ def run_checks(settings: Settings, routes: RoutesConfig) -> list[Check]:
         settings.amity_base_url,
         settings.AMITY_ADMIN_TOKEN.get_secret_value(),
         timeout=15,
-        rate_limit=settings.AMITY_RATE_LIMIT,
-        limiter=shared_budget(engine, settings),
+        limiter=shared_budget(engine, settings) or SlidingWindow(settings.AMITY_RATE_LIMIT, 5.0),
     )
     try:
         checks += check_amity(amity, routes)
