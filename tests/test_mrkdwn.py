@@ -198,6 +198,7 @@ def test_find_hashtags() -> None:
             "get https://example.com/_next/static_/app.js now",
         ),
         ("_see https://x.com/a_b_", "see https://x.com/a_b"),
+        ("_0_ https://www.example.com/_", "0 https://www.example.com/_"),
         ("*https://x.com/*", "https://x.com/"),
         ("https://x.com/:tada:/ :tada:", "https://x.com/:tada:/ \U0001f389"),
         ("(https://x.com/a_(b)_c).", "(https://x.com/a_(b)_c)."),

@@ -172,8 +172,11 @@ def parse_mrkdwn(text: str) -> list[Piece]:
 
 
 def _open_markers(source: str, end: int) -> str:
-    """Emphasis markers opened (at the start or after a space) on the line up to ``end``."""
+    """Emphasis markers opened (at the start or after a space) and not closed again on
+    the line up to ``end``: ``_a_ https://x/_`` keeps the URL's ``_``."""
     line = source[source.rfind("\n", 0, end) + 1 : end + 1]
+    for closed in _EMPHASIS:
+        line = closed.sub("", line)
     return "".join(m for m in _MARKERS if re.search(rf"(?:^|\s){re.escape(m)}\S", line))
 
 
