@@ -59,6 +59,7 @@ class _ShortcutMessage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
     ts: SlackTs
     thread_ts: SlackTs | None = None
+    user: str | None = None  # the author (absent for a bot's message)
 
 
 class MessageShortcut(BaseModel):
@@ -95,6 +96,29 @@ class SlashCommand(BaseModel):
     text: str = ""
     response_url: str
     trigger_id: str
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    action_id: str
+    value: str = ""
+
+
+class BlockAction(BaseModel):
+    """A button pressed in a message or the App Home (``block_actions``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    type: Literal["block_actions"]
+    user: _User
+    team: _Id | None = None
+    channel: _Id | None = None  # absent in the App Home
+    trigger_id: str = ""
+    actions: list[_Action]
+
+    @property
+    def action(self) -> _Action:
+        """The one action a button press carries."""
+        return self.actions[0]
 
 
 class _Event(BaseModel):
