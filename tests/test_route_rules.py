@@ -242,3 +242,30 @@ def test_approval_expires(stack: LocalStack, slack: SlackSender, clock: MovableC
     press(slack, "approval_approve", approval_id(stack, ts), ADMIN)
     assert "already answered, or it expired" in ephemeral_to(stack, ADMIN)
     assert stack.amity.posts == []
+
+
+def test_command_from_a_private_channel_is_refused_in_its_answer(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """`/crosspost <text>` in a private channel without the opt-in: the answer says why."""
+    add(stack, slack, f"<#{PRIVATE}> :lock: {OTHER} name=board")
+    response = slack.command(
+        "quarterly plan",
+        channel_id=PRIVATE,
+        user_id=ALICE,
+        response_url=stack.slack.response_url("p"),
+    )
+    assert "does not publish from private channels" in response.json()["text"]
+    assert stack.amity.posts == []
+
+
+def test_slack_unavailable_during_the_check_asks_to_try_again(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """When Slack cannot say what a channel is, nothing is published and the person is told."""
+    add(stack, slack, f"<#{RANDOM}> :tada: {OTHER}")
+    stack.slack.fail_next("conversations.info", "internal_error", status=500, times=3)
+    msg = stack.slack.add_message(RANDOM, {"user": ALICE, "text": "later"})
+    react(slack, msg["ts"], ALICE, "tada", RANDOM, ALICE)
+    assert "try again in a minute" in ephemeral_to(stack, ALICE)
+    assert find_job(stack, msg["ts"]) is None
