@@ -113,6 +113,7 @@ def test_admin_adds_a_route_from_the_home_tab(stack: LocalStack, slack: SlackSen
     wait_for(lambda: len(stack.slack.views) == 3)  # Home published again, with the route
     refreshed = json.dumps(stack.slack.views[2].view)
     assert "*partners*" in refreshed and "route_remove" in refreshed
+    assert f"community *Partner News* (`{OTHER}`)" in refreshed
     msg = stack.slack.add_message(RANDOM, {"user": BOB, "text": "from the modal"})
     slack.reaction(user=BOB, reaction="tada", channel=RANDOM, ts=msg["ts"], item_user=BOB)
     wait_for(lambda: len(stack.amity.posts) == 1)

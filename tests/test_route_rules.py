@@ -80,7 +80,10 @@ def test_admin_adds_lists_and_removes_a_route(stack: LocalStack, slack: SlackSen
     answer = command(stack, slack, f"route add <#{RANDOM}|random> :tada: Partner News")
     assert "Added route *partner-news*" in answer and f"`{OTHER}`" in answer
     listing = command(stack, slack, "routes", user=BOB)
-    assert "*partner-news*: :tada:" in listing and "(routes file, read-only)" in listing
+    assert "*partner-news*: :tada: → community *Partner News*" in listing
+    assert "*announcements* _(routes file, read-only)_: :mega: → community *Announcements*" in (
+        listing
+    )
     msg = stack.slack.add_message(RANDOM, {"user": ALICE, "text": "hello partners"})
     react(slack, msg["ts"], BOB, "tada", RANDOM, ALICE)
     wait_for(lambda: len(stack.amity.posts) == 1)
@@ -109,6 +112,16 @@ def test_bridge_admins_may_change_routes_but_not_the_file(
     assert add_answer.startswith("Added route")
     refused = command(stack, slack, "route remove announcements", user=CAROL)
     assert "comes from the routes file" in refused
+
+
+def test_route_shows_what_check_shows_of_its_community(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """Adding and listing say when only admins may post or posts wait for a moderator."""
+    stack.amity.add_community("c-mod", "Moderated", only_admin_can_post=True, need_approval=True)
+    answer = command(stack, slack, f"route add <#{RANDOM}> :tada: Moderated")
+    assert "only its admins may post" in answer and "wait for a moderator" in answer
+    assert "wait for a moderator" in command(stack, slack, "routes")
 
 
 def test_unknown_community_and_clashing_emoji_are_explained(

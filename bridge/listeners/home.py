@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from bridge.delivery.outbox import Job, JobState, Outbox
@@ -45,7 +45,9 @@ def _button(text: str, action: str, value: str = "", style: str = "") -> dict[st
     return button
 
 
-def route_blocks(routes: RoutesConfig, read_only: Collection[str]) -> list[dict[str, Any]]:
+def route_blocks(
+    routes: RoutesConfig, read_only: Collection[str], communities: Mapping[str, str]
+) -> list[dict[str, Any]]:
     """Each route with its rules, and buttons to change or remove the stored ones."""
     blocks: list[dict[str, Any]] = [
         {
@@ -57,7 +59,8 @@ def route_blocks(routes: RoutesConfig, read_only: Collection[str]) -> list[dict[
     if not routes.routes:
         blocks.append(_section(NO_ROUTES))
     for route in routes.routes[:30]:  # a view holds 100 blocks
-        blocks.append(_section(_route_text(route, route.name in read_only)))
+        community = communities.get(route.community, f"community `{route.community}`")
+        blocks.append(_section(_route_text(route, route.name in read_only, community)))
         if route.name not in read_only:
             remove = _button("Remove", REMOVE, route.name, "danger")
             blocks.append(
@@ -66,12 +69,9 @@ def route_blocks(routes: RoutesConfig, read_only: Collection[str]) -> list[dict[
     return blocks
 
 
-def _route_text(route: Route, from_file: bool) -> str:
+def _route_text(route: Route, from_file: bool, community: str) -> str:
     origin = " _(routes file, read-only)_" if from_file else ""
-    return (
-        f"*{route.name}*{origin}: :{route.emoji}: → community `{route.community}`\n"
-        f"{describe_rules(route)}"
-    )
+    return f"*{route.name}*{origin}: :{route.emoji}: → {community}\n{describe_rules(route)}"
 
 
 def home_view(
@@ -79,9 +79,11 @@ def home_view(
     outbox: Outbox,
     team_id: str,
     read_only: Collection[str] | None = None,
+    communities: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ``home`` view for ``views.publish``; with ``read_only`` (the routes file's
-    route names), the routes come with buttons to add, change and remove them."""
+    route names), the routes come with buttons to add, change and remove them, and with
+    what Amity says of their communities (``communities``, by ID)."""
     route_lines = [
         f"• {', '.join(f'<#{c}>' for c in r.channels)} · :{r.emoji}: → *{r.name}* "
         f"(community `{r.community}`)"
@@ -102,7 +104,7 @@ def home_view(
         *(
             [_section("*Routes*\n" + "\n".join(route_lines))]
             if read_only is None
-            else route_blocks(routes, read_only)
+            else route_blocks(routes, read_only, communities or {})
         ),
         _section("*Last cross-posts*\n" + ("\n".join(map(_line, done)) or "None yet.")),
         _section("*Last failures*\n" + ("\n".join(map(_line, failed)) or "None.")),

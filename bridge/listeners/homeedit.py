@@ -20,6 +20,7 @@ from bridge.delivery.routestore import RouteRefused, RouteStore
 from bridge.listeners.home import ADD, home_view
 from bridge.listeners.permits import REFUSED_ROUTES, may_change_routes
 from bridge.listeners.routeform import notice_modal, route_modal, submit
+from bridge.listeners.routing import statuses
 from bridge.slack.api import SlackError, SlackGateway
 from bridge.slack.directory import Directory
 from bridge.slack.payloads import BlockAction
@@ -46,10 +47,15 @@ class HomeEditor:
             return False
 
     def publish(self, user: str, team: str) -> None:
-        """Show ``user`` the Home tab as it is now."""
+        """Show ``user`` the Home tab as it is now (built in the background: it asks Amity
+        about each route's community)."""
+        self.later(self._publish_now, user, team)
+
+    def _publish_now(self, user: str, team: str) -> None:
         routes = self.store.current()
         read_only = [r.name for r in routes.routes if self.store.is_bootstrap(r.name)]
-        self.later(self.slack.publish_home, user, home_view(routes, self.outbox, team, read_only))
+        found = statuses(self.amity, list(routes.routes))
+        self.slack.publish_home(user, home_view(routes, self.outbox, team, read_only, found))
 
     def on_button(self, ack: Ack, body: dict[str, Any]) -> None:
         """Add a route, Change or Remove pressed in the Home tab."""

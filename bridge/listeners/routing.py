@@ -180,21 +180,36 @@ def remove_route(store: RouteStore, name: str) -> str:
     return f"There is no route named *{name}* (`/crosspost routes` lists them)."
 
 
-def list_routes(store: RouteStore) -> str:
-    """``/crosspost routes``: each route with its rules."""
+def community_status(amity: AmityClient, community_id: str) -> str:
+    """What ``check`` says of a route's community, asked of Amity now."""
+    try:
+        found = amity.get_community(community_id)
+    except AmityError as error:
+        return f"community `{community_id}` (Amity could not be asked: {error})"
+    if found is None:
+        return f"community `{community_id}`, *not found in Amity*"
+    return community_facts(found)
+
+
+def statuses(amity: AmityClient, routes: list[Route]) -> dict[str, str]:
+    """``community_status`` of each distinct community of ``routes``."""
+    return {c: community_status(amity, c) for c in dict.fromkeys(r.community for r in routes)}
+
+
+def list_routes(store: RouteStore, amity: AmityClient) -> str:
+    """``/crosspost routes``: each route with its community as Amity has it, and its rules."""
     routes = store.current().routes
     if not routes:
         return "No routes yet. " + ROUTE_USAGE
-    return "*Routes*\n" + "\n".join(route_line(r, store.is_bootstrap(r.name)) for r in routes)
+    found = statuses(amity, routes)
+    lines = (route_line(r, store.is_bootstrap(r.name), found[r.community]) for r in routes)
+    return "*Routes*\n" + "\n".join(lines)
 
 
-def route_line(route: Route, from_file: bool) -> str:
+def route_line(route: Route, from_file: bool, community: str) -> str:
     """One route in a list."""
     origin = " _(routes file, read-only)_" if from_file else ""
-    return (
-        f"• *{route.name}*{origin}: :{route.emoji}: → community `{route.community}`; "
-        f"{describe_rules(route)}"
-    )
+    return f"• *{route.name}*{origin}: :{route.emoji}: → {community}; {describe_rules(route)}"
 
 
 def answer_route_command(
@@ -207,7 +222,7 @@ def answer_route_command(
 ) -> str:
     """The answer to ``/crosspost routes`` or ``/crosspost route ...``."""
     if request.action == "list":
-        return list_routes(store)
+        return list_routes(store, amity)
     if request.action == "help":
         return ROUTE_USAGE
     try:
