@@ -282,3 +282,35 @@ def test_slack_unavailable_during_the_check_asks_to_try_again(
     react(slack, msg["ts"], ALICE, "tada", RANDOM, ALICE)
     assert "try again in a minute" in ephemeral_to(stack, ALICE)
     assert find_job(stack, msg["ts"]) is None
+
+
+def test_shortcut_by_someone_not_listed_is_refused_privately(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """The message shortcut follows the same rules; the refusal goes to its response_url."""
+    add(stack, slack, f"<#{RANDOM}> :tada: {OTHER} <@{ALICE}|alice>")
+    msg = stack.slack.add_message(RANDOM, {"user": BOB, "text": "shortcut"})
+    before = len(stack.slack.responses)
+    url = stack.slack.response_url("s")
+    assert slack.shortcut(channel=RANDOM, user=BOB, message=msg, response_url=url).is_success
+    wait_for(lambda: len(stack.slack.responses) > before)
+    assert f"only <@{ALICE}> may publish" in stack.slack.responses[before].body["text"]
+    assert slack.shortcut(channel=RANDOM, user=ALICE, message=msg, response_url=url).is_success
+    wait_for(lambda: len(stack.amity.posts) == 1)
+
+
+def test_message_link_on_an_approval_route_opens_a_request(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """`/crosspost <link>` on an approval route asks in the linked message's thread."""
+    add(stack, slack, f"<#{NEWS}> <#{RANDOM}> :tada: {OTHER} who=approval <@{ADMIN}|ada>")
+    msg = stack.slack.add_message(RANDOM, {"user": BOB, "text": "linked"})
+    link = f"https://fakeworkspace.slack.com/archives/{RANDOM}/p{msg['ts'].replace('.', '')}"
+    response = slack.command(
+        link, channel_id=NEWS, user_id=BOB, response_url=stack.slack.response_url("l")
+    )
+    assert "needs an approver's yes" in response.json()["text"]
+    wait_for(lambda: any(p.thread_ts == msg["ts"] for p in stack.slack.posted))
+    press(slack, "approval_approve", approval_id(stack, msg["ts"]), ADMIN)
+    wait_for(lambda: len(stack.amity.posts) == 1)
+    assert stack.amity.posts[0]["data"]["text"] == "linked"
