@@ -24,19 +24,28 @@ from slack_bolt import App
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity.client import AmityClient
+from bridge.delivery.approvals import Approvals
 from bridge.delivery.attach import Attacher
 from bridge.delivery.budget import SharedBudget, budget_key
 from bridge.delivery.files import Downloader
 from bridge.delivery.outbox import Clock, Job, Outbox, make_engine, utc_now
 from bridge.delivery.replies import Replies
+from bridge.delivery.routestore import RouteStore
 from bridge.delivery.worker import Policy, Worker
 from bridge.edge.events import SlackEventsHandler
-from bridge.listeners.home import Home
+from bridge.listeners.commands import Routes
+from bridge.listeners.gate import APPROVE, REFUSE, Gate
+from bridge.listeners.home import ADD, EDIT, REMOVE
+from bridge.listeners.homeedit import HomeEditor
 from bridge.listeners.intake import Intake
+from bridge.listeners.routeform import FORM
+from bridge.listeners.routing import answer_route_command
 from bridge.ops.metrics import CONTENT_TYPE, Metrics
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
 from bridge.slack.api import SlackError, SlackGateway, make_web_client
+from bridge.slack.directory import Directory
+from bridge.slack.payloads import SlashCommand
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -61,6 +70,8 @@ class Bridge:
     downloads: httpx.Client
     _running: threading.Lock = field(default_factory=threading.Lock)
     last_poll: datetime | None = None
+    housekeeping: list[Any] = field(default_factory=list)  # callables run before each poll
+    home: HomeEditor | None = None  # the App Home, set by ``build``
 
     def __post_init__(self) -> None:
         secret = self.settings.SLACK_SIGNING_SECRET.get_secret_value()
@@ -83,6 +94,8 @@ class Bridge:
         if self.worker.stopping.is_set() or not self._running.acquire(blocking=False):
             return
         try:
+            for chore in self.housekeeping:
+                chore()
             self.worker.run_due()
             self.last_poll = datetime.now(UTC)
         finally:
@@ -191,18 +204,83 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     def respond_later(response_url: str, text: str) -> None:
         bridge.notices.submit(_quietly, slack.respond, response_url, text)
 
-    intake = Intake(routes, outbox, bridge.wake, tell_existing, respond_later)
+    store = RouteStore(outbox.engine, routes, clock, ttl=settings.BRIDGE_ROUTES_CACHE_SECONDS)
+    intake = _wire_rules(bridge, store, slack, amity, respond_later, tell_existing)
     bolt.event("reaction_added")(intake.on_reaction)
     bolt.command("/crosspost")(intake.on_command)
     bolt.shortcut(SHORTCUT)(intake.on_shortcut)
+    bolt.action(APPROVE)(intake.on_approval_button)
+    bolt.action(REFUSE)(intake.on_approval_button)
 
-    def publish_home(user: str, view: dict[str, Any]) -> None:
-        bridge.notices.submit(_quietly, slack.publish_home, user, view)
-
-    home = Home(routes, outbox, publish_home)
-    bolt.event("app_home_opened")(home.on_home_opened)
+    if bridge.home is not None:
+        bolt.event("app_home_opened")(bridge.home.on_home_opened)
     bolt.error(_log_error)
     return bridge
+
+
+def _wire_rules(
+    bridge: Bridge,
+    store: RouteStore,
+    slack: SlackGateway,
+    amity: AmityClient,
+    respond_later: Any,
+    tell_existing: Any,
+) -> Intake:
+    """The intake with its rules: permissions, approvals, route commands."""
+    directory = Directory(slack)
+    approvals = Approvals(bridge.outbox.engine, bridge.outbox.clock)
+
+    def tell(channel: str, user: str, text: str, thread_ts: str | None) -> None:
+        bridge.notices.submit(_quietly, slack.ephemeral, channel, user, text, thread_ts)
+
+    def post(channel: str, text: str, blocks: Any, thread_ts: str | None) -> None:
+        send = slack.reply if blocks is None else slack.post_blocks
+        args = (text, thread_ts) if blocks is None else (text, blocks, thread_ts)
+        bridge.notices.submit(_quietly, send, channel, *args)
+
+    def author_of(channel: str, ts: str, thread_ts: str | None, user: str) -> str | None:
+        if not slack.can_read(channel, user):
+            return None  # the worker refuses it, without reading the message
+        return slack.fetch_message(channel, ts, thread_ts).user
+
+    gate = Gate(directory, approvals, tell, post, author_of)
+    editor = HomeEditor(
+        store,
+        bridge.outbox,
+        slack,
+        amity,
+        directory,
+        bridge.settings.admins,
+        lambda *args: bridge.notices.submit(_quietly, *args),
+    )
+    for action in (ADD, EDIT, REMOVE):
+        bridge.bolt.action(action)(editor.on_button)
+    bridge.bolt.view(FORM)(editor.on_submit)
+    bridge.home = editor
+
+    def route_commands(cmd: SlashCommand, request: Routes) -> None:
+        def answer() -> None:
+            text = answer_route_command(
+                store, amity, directory, bridge.settings.admins, cmd.user_id, request
+            )
+            slack.respond(cmd.response_url, text)
+
+        bridge.notices.submit(_quietly, answer)
+
+    intake = Intake(
+        store, bridge.outbox, bridge.wake, tell_existing, respond_later, gate, route_commands
+    )
+
+    def expire() -> None:
+        for approval in approvals.expire_due():
+            gate.announce(
+                approval,
+                f"The request to publish this message to *{approval.route_name}* expired "
+                "without an approver's answer; ask again to reopen it.",
+            )
+
+    bridge.housekeeping.append(expire)
+    return intake
 
 
 def _quietly(send: Any, *args: Any) -> None:

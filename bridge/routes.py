@@ -15,7 +15,7 @@ Nothing from a channel is published unless a route names that channel.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
@@ -29,6 +29,8 @@ from pydantic import (
 
 ChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,}$")]
 UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,}$")]
+GroupId = Annotated[str, StringConstraints(pattern=r"^S[A-Z0-9]{2,}$")]
+Who = Literal["anyone", "listed", "author", "approval"]
 EmojiName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_+'\-]+$", max_length=100)]
 
 
@@ -46,9 +48,38 @@ class Route(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    channels: Annotated[list[ChannelId], Field(min_length=1)]
+    channels: list[ChannelId] = Field(default_factory=list)
     emoji: EmojiName
     community: Annotated[str, StringConstraints(min_length=1, max_length=900)]
+
+    # Where from and by whom (see ``bridge.listeners.permits``). The defaults keep a route
+    # open to anyone in its channels, public channels of the workspace only.
+    workspace_wide: bool = False  # the emoji works in every channel the bot is in
+    who: Who = "anyone"  # anyone | listed (people, groups) | author | approval
+    people: list[UserId] = Field(default_factory=list)  # may publish, or approve
+    groups: list[GroupId] = Field(default_factory=list)  # Slack user groups, likewise
+    approval_emoji: EmojiName = "heavy_check_mark"
+    approval_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    allow_private: bool = False  # private channels, DMs and group DMs
+    allow_external: bool = False  # Slack Connect channels, and authors from other workspaces
+
+    @model_validator(mode="after")
+    def _complete(self) -> Route:
+        """A route needs channels (or to be workspace-wide), and its listed people."""
+        if not self.channels and not self.workspace_wide:
+            raise ValueError(
+                "a route needs channels, or workspace_wide: true for its emoji to work in "
+                "every channel the bot is in"
+            )
+        if self.who in ("listed", "approval") and not (self.people or self.groups):
+            raise ValueError(
+                f"who: {self.who} needs people (Slack user IDs) or groups (user group IDs)"
+            )
+        return self
+
+    def covers(self, channel: str) -> bool:
+        """Whether a message of ``channel`` may go through this route (its rules aside)."""
+        return self.workspace_wide or channel in self.channels
 
 
 class RoutesConfig(BaseModel):
@@ -73,16 +104,18 @@ class RoutesConfig(BaseModel):
         names: dict[str, int] = {}
         emoji: dict[tuple[str, str], str] = {}
         for index, route in enumerate(self.routes):
+            places = ["*"] if route.workspace_wide else route.channels
             if route.name in names:
                 raise ValueError(
                     f"routes.{index}.name '{route.name}' is already the name of routes."
                     f"{names[route.name]}: give each route a name of its own"
                 )
             names[route.name] = index
-            for channel in route.channels:
+            for channel in places:
                 if (channel, route.emoji) in emoji:
+                    where = "every channel" if channel == "*" else channel
                     raise ValueError(
-                        f"routes.{index} ({route.name}) uses :{route.emoji}: in {channel}, "
+                        f"routes.{index} ({route.name}) uses :{route.emoji}: in {where}, "
                         f"as route {emoji[channel, route.emoji]} does: a reaction can start "
                         "only one route, so give one of them another emoji"
                     )
@@ -92,14 +125,20 @@ class RoutesConfig(BaseModel):
     def for_reaction(self, channel: str, emoji: str) -> Route | None:
         """The route that the reaction ``emoji`` in ``channel`` triggers, if any."""
         base = emoji.split("::", 1)[0]  # ":+1::skin-tone-2:" arrives as "+1::skin-tone-2"
-        return next((r for r in self.routes if channel in r.channels and r.emoji == base), None)
+        named = (r for r in self.routes if channel in r.channels and r.emoji == base)
+        anywhere = (r for r in self.routes if r.workspace_wide and r.emoji == base)
+        return next(named, None) or next(anywhere, None)
+
+    def named(self, name: str) -> Route | None:
+        """The route called ``name``."""
+        return next((r for r in self.routes if r.name == name), None)
 
     def for_channel(self, channel: str) -> list[Route]:
         """Every route covering ``channel`` (one post per distinct community)."""
         seen: set[str] = set()
         found = []
         for route in self.routes:
-            if channel in route.channels and route.community not in seen:
+            if route.covers(channel) and route.community not in seen:
                 seen.add(route.community)
                 found.append(route)
         return found
@@ -167,3 +206,39 @@ def _describe(path: Path, error: ValidationError) -> list[str]:
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
+
+
+def who_may_publish(route: Route, *, slack: bool = True) -> str:
+    """Who may publish through ``route``, in words (Slack mentions when ``slack``)."""
+    listed = [f"<@{p}>" if slack else p for p in route.people]
+    listed += [f"<!subteam^{g}>" if slack else f"members of {g}" for g in route.groups]
+    names = ", ".join(listed)
+    if route.who == "listed":
+        return f"only {names}"
+    if route.who == "author":
+        return "only the message's author"
+    if route.who == "approval":
+        return (
+            f"anyone, once {names} approve{'s' if len(listed) == 1 else ''} "
+            f"(:{route.approval_emoji}: or Approve, within {route.approval_hours:g} h)"
+        )
+    return "anyone in the channel"
+
+
+def describe_rules(route: Route, *, slack: bool = True) -> str:
+    """The route's rules in one line: where from, who may publish, what it opts into."""
+    where = (
+        "every channel the bot is in"
+        if route.workspace_wide
+        else ", ".join(f"<#{c}>" if slack else c for c in route.channels)
+    )
+    opened = [
+        name
+        for name, on in (
+            ("private channels and DMs", route.allow_private),
+            ("Slack Connect", route.allow_external),
+        )
+        if on
+    ]
+    also = f"; also {' and '.join(opened)}" if opened else ""
+    return f"from {where}; publish: {who_may_publish(route, slack=slack)}{also}"

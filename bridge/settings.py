@@ -7,6 +7,7 @@ names it and says how to fix it, so a bad deployment stops with a readable messa
 
 from __future__ import annotations
 
+import re
 import string
 from enum import StrEnum
 from pathlib import Path
@@ -61,6 +62,9 @@ HOW_TO_FIX: dict[str, str] = {
     "(default 1048576)",
     "BRIDGE_METRICS_TOKEN": "a long random string that Prometheus sends as a bearer token, "
     "or leave it unset to serve /metrics to anyone",
+    "BRIDGE_ADMINS": "Slack user IDs separated by commas (U0123ABCD,U0456EFGH), or leave it "
+    "unset for workspace admins and owners only",
+    "BRIDGE_ROUTES_CACHE_SECONDS": "a number of seconds (0 or more, default 5)",
 }
 
 
@@ -120,6 +124,21 @@ class Settings(StoreSettings):
     PORT: int = Field(default=3000, ge=0, le=65535)
     BRIDGE_MAX_BODY_BYTES: int = Field(default=1_048_576, ge=65_536)
     BRIDGE_METRICS_TOKEN: SecretStr | None = None
+    BRIDGE_ADMINS: str = ""  # Slack user IDs who may change routes, besides workspace admins
+    BRIDGE_ROUTES_CACHE_SECONDS: float = Field(default=5.0, ge=0)
+
+    @field_validator("BRIDGE_ADMINS")
+    @classmethod
+    def _user_ids(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", item):
+                raise ValueError(f"has {item[:20]!r}, which is not a Slack user ID")
+        return value
+
+    @property
+    def admins(self) -> frozenset[str]:
+        """The user IDs of ``BRIDGE_ADMINS``."""
+        return frozenset(filter(None, (part.strip() for part in self.BRIDGE_ADMINS.split(","))))
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bridge.slack.api import SlackRejected
 from bridge.slack.message import SlackFile, SlackMessage
@@ -78,3 +79,12 @@ class SlackDouble:
 
     def respond(self, response_url: str, text: str, *, in_channel: bool = False) -> None:
         self.responses.append((response_url, text))
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """The Web API calls the directory makes: every user is a member of this
+        workspace, every channel a public one."""
+        if method == "users.info":
+            return {"ok": True, "user": {"id": params["user"], "team_id": "T1"}}
+        if method == "conversations.info":
+            return {"ok": True, "channel": {"id": params["channel"], "is_channel": True}}
+        raise SlackRejected(f"Slack {method} failed: unknown_method", "unknown_method")

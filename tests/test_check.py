@@ -13,9 +13,10 @@ from sqlalchemy import select
 from bridge.cli import main
 from bridge.delivery.budget import budget_key
 from bridge.delivery.jobs import rate_budget
-from bridge.delivery.outbox import Outbox, make_engine
+from bridge.delivery.outbox import Outbox, make_engine, utc_now
+from bridge.delivery.routestore import RouteStore
 from bridge.ops.check import Check, run_checks
-from bridge.routes import load_routes
+from bridge.routes import Route, load_routes
 from bridge.settings import Settings
 
 Fakes = tuple[FakeSlack, FakeAmity]
@@ -176,3 +177,33 @@ def test_check_takes_from_the_shared_amity_budget(env: dict[str, str]) -> None:
         (row,) = conn.execute(select(rate_budget)).mappings().all()
     engine.dispose()
     assert row["key"] == budget_key(AMITY_TOKEN) and row["next_at"] > 0
+
+
+def test_each_route_rules_and_stored_routes(env: dict[str, str], fakes: Fakes) -> None:
+    """check names each route's rules, the routes added from Slack included."""
+    slack, amity = fakes
+    slack.add_channel("C0RANDOM1", "random")
+    amity.add_community("c2", "Second")
+    store = RouteStore(
+        make_engine(env["DATABASE_URL"]), load_routes(Path(env["BRIDGE_CONFIG"])), utc_now
+    )
+    stored = Route(
+        name="stored",
+        channels=["C0RANDOM1"],
+        emoji="tada",
+        community="c2",
+        who="listed",
+        groups=["S0EDITORS"],
+        allow_private=True,
+    )
+    store.save(stored, "U0ADMIN01")
+    store.engine.dispose()
+    result = checks()
+    assert result["route announcements"].detail.endswith(
+        f"from {NEWS}; publish: anyone in the channel"
+    )
+    assert result["route stored"].ok
+    assert result["route stored"].detail.endswith(
+        "from C0RANDOM1; publish: only members of S0EDITORS; also private channels and DMs"
+    )
+    assert result["channel C0RANDOM1"].ok

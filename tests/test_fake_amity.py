@@ -464,3 +464,12 @@ def test_chaos_errors_and_rate(amity: FakeAmity, http: httpx.Client) -> None:
     assert set(statuses) == {200, 429, 503}
     assert amity.post_count() == statuses.count(200)
     assert http.get(f"/api/v3/communities/{COMMUNITY}").status_code == 200
+
+
+def test_community_keyword_search(amity: FakeAmity, http: httpx.Client) -> None:
+    """GET /api/v3/communities?keyword= finds communities by a part of their name."""
+    amity.add_community("c-partner", "Partner News")
+    found = http.get("/api/v3/communities", params={"keyword": "news"}).json()
+    assert [c["communityId"] for c in found["communities"]] == ["c-partner"]
+    none = http.get("/api/v3/communities", params={"keyword": "nothing"}).json()
+    assert none["communities"] == []

@@ -376,3 +376,40 @@ def test_wait_for_times_out_with_a_clear_message() -> None:
         wait_for(lambda: False, timeout=0.05, message="the reply")
     with pytest.raises(TimeoutError):
         wait_for(lambda: False, timeout=0.01)
+
+
+def test_permission_lookups(slack: FakeSlack, client: WebClient) -> None:
+    """users.info roles and strangers, conversations.info kinds, user group members."""
+    slack.add_user("U0ADMIN01", "Ada", is_admin=True)
+    slack.add_user("U0OUT0001", "Olga", team_id="T0OTHER")
+    slack.add_channel("C0SHARED1", "shared", is_ext_shared=True)
+    slack.add_channel("D0DIRECT1", "direct", is_im=True)
+    slack.add_usergroup("S0EDIT", "editors", "Editors", users=("U0ALICE01",))
+    admin = client.users_info(user="U0ADMIN01")["user"]
+    assert admin["is_admin"] is True and admin["is_owner"] is False
+    outsider = client.users_info(user="U0OUT0001")["user"]
+    assert outsider["is_stranger"] is True and outsider["team_id"] == "T0OTHER"
+    shared = client.conversations_info(channel="C0SHARED1")["channel"]
+    assert shared["is_ext_shared"] and shared["is_shared"] and not shared["is_private"]
+    direct = client.conversations_info(channel="D0DIRECT1")["channel"]
+    assert direct["is_im"] and direct["is_private"]
+    assert client.usergroups_users_list(usergroup="S0EDIT")["users"] == ["U0ALICE01"]
+    assert "users" not in client.usergroups_list()["usergroups"][1]
+    with pytest.raises(SlackApiError) as refused:
+        client.usergroups_users_list(usergroup="S0NOPE")
+    assert refused.value.response["error"] == "no_such_subteam"
+
+
+def test_views_publish_and_open(slack: FakeSlack, client: WebClient) -> None:
+    """A home view for a known user, a modal for a trigger; malformed views are refused."""
+    home = {"type": "home", "blocks": []}
+    assert client.views_publish(user_id="U0ALICE01", view=home)["ok"]
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": []}
+    assert client.views_open(trigger_id="1.2", view=modal)["ok"]
+    assert [(v.user_id, v.trigger_id) for v in slack.views] == [("U0ALICE01", None), (None, "1.2")]
+    with pytest.raises(SlackApiError) as wrong:
+        client.views_open(trigger_id="1.2", view=home)
+    assert wrong.value.response["error"] == "invalid_arguments"
+    with pytest.raises(SlackApiError) as unknown:
+        client.views_publish(user_id="U0NOBODY", view=home)
+    assert unknown.value.response["error"] == "user_not_found"

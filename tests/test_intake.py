@@ -10,9 +10,14 @@ from typing import Any
 import pytest
 from slack_bolt import Ack, BoltContext, BoltRequest
 
+from bridge.delivery.approvals import Approvals
 from bridge.delivery.outbox import Job, JobState, Outbox
+from bridge.delivery.routestore import RouteStore
+from bridge.listeners.gate import Gate
 from bridge.listeners.intake import Intake
 from bridge.routes import Route, RoutesConfig
+from bridge.slack.directory import Directory
+from tests.slack_double import SlackDouble
 
 NEWS, OTHER = "C0NEWS0001", "C0OTHER001"
 ROUTES = RoutesConfig(routes=[Route(name="news", channels=[NEWS], emoji="mega", community="c1")])
@@ -44,7 +49,23 @@ def seen() -> Recorder:
 
 @pytest.fixture
 def intake(outbox: Outbox, seen: Recorder) -> Intake:
-    return Intake(ROUTES, outbox, seen.wake, seen.tell_existing, seen.respond_later)
+    store = RouteStore(outbox.engine, ROUTES, outbox.clock)
+    gate = Gate(
+        Directory(SlackDouble()),
+        Approvals(outbox.engine, outbox.clock),
+        tell=lambda *told: None,
+        post=lambda *posted: None,
+        author_of=lambda channel, ts, thread, user: "U0ALICE01",
+    )
+    return Intake(
+        store,
+        outbox,
+        seen.wake,
+        seen.tell_existing,
+        seen.respond_later,
+        gate,
+        route_commands=lambda command, request: None,
+    )
 
 
 def reaction(emoji: str = "mega", channel: str = NEWS, **extra: Any) -> dict[str, Any]:

@@ -19,7 +19,8 @@ PRIVATE = "G0PRIVATE1"
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[LocalStack]:
-    routes = ROUTES.replace(f"channels: [{NEWS}]", f"channels: [{NEWS}, {PRIVATE}]")
+    opted_in = f"channels: [{NEWS}, {PRIVATE}]\n    allow_private: true"
+    routes = ROUTES.replace(f"channels: [{NEWS}]", opted_in)
     assert COMMUNITY in routes and PRIVATE in routes
     running = start_stack(tmp_path, routes=routes)
     running.slack.add_channel(PRIVATE, "leadership", is_private=True)

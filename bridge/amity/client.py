@@ -159,3 +159,9 @@ class AmityClient:
             raise
         found = answer.get("communities") if isinstance(answer, dict) else None
         return found[0] if found else None
+
+    def find_communities(self, keyword: str) -> list[dict[str, Any]]:
+        """``GET /api/v3/communities?keyword=``: Amity's keyword search over community names."""
+        answer = self._request("GET", "api/v3/communities", params={"keyword": keyword})
+        found = answer.get("communities") if isinstance(answer, dict) else None
+        return [c for c in found or [] if isinstance(c, dict)]

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Column,
     DateTime,
     Engine,
@@ -88,6 +89,34 @@ rate_budget = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("next_at", Float, nullable=False),  # seconds since the epoch, database clock
+)
+
+# Routes added from Slack (the routes file's own routes are not stored): the Route as JSON.
+stored_routes = Table(
+    "routes",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("spec", JSON, nullable=False),
+    Column("updated_by", String(40), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# Shares waiting for an approver (routes with ``who: approval``), one per message and route.
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(40), nullable=False),
+    Column("channel_id", String(40), nullable=False),
+    Column("message_ts", String(40), nullable=False),
+    Column("thread_ts", String(40)),
+    Column("route_name", String(80), nullable=False),
+    Column("requested_by", String(40), nullable=False),
+    Column("state", String(20), nullable=False),  # waiting, approved, refused, expired
+    Column("decided_by", String(40)),
+    Column("expires_at", DateTime, nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("channel_id", "message_ts", "route_name", name="uq_approvals_message"),
 )
 
 

@@ -14,6 +14,7 @@ USAGE = """*Share Slack messages with your community*
 • `/crosspost schedule <when> <text or message link>`: post later, e.g. `tomorrow 9am`,
   `2026-12-01 09:00`, `monday 14:30`, `in 2h` (your Slack time zone)
 • `/crosspost scheduled`: your posts waiting to go out; `/crosspost cancel <id>` cancels one
+• `/crosspost routes`, `/crosspost route add|remove ...`: the routes (admins change them)
 • `/crosspost help`: this text
 The link to the post comes back in Slack when it is published."""
 
@@ -72,7 +73,15 @@ class Invalid:
     reason: str
 
 
-Request = Help | ShareLink | ShareText | Schedule | ListScheduled | Cancel | Invalid
+@dataclass(frozen=True)
+class Routes:
+    """``/crosspost routes``, ``/crosspost route add ...``, ``/crosspost route remove <name>``."""
+
+    action: str  # "list", "add", "remove" or "help"
+    rest: str = ""
+
+
+Request = Help | ShareLink | ShareText | Schedule | ListScheduled | Cancel | Routes | Invalid
 
 
 def parse_command(text: str) -> Request:
@@ -84,6 +93,12 @@ def parse_command(text: str) -> Request:
         return Help()
     if word == "scheduled" and not rest:
         return ListScheduled()
+    if word == "routes" and not rest:
+        return Routes("list")
+    if word == "route":
+        action, _, args = rest.strip().partition(" ")
+        action = action.lower()
+        return Routes(action if action in ("add", "remove", "list") else "help", args.strip())
     if word == "cancel":
         number = rest.strip().lstrip("#")
         return (

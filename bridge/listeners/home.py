@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from slack_bolt import BoltContext
-
 from bridge.delivery.outbox import Job, JobState, Outbox
-from bridge.routes import RoutesConfig
+from bridge.routes import Route, RoutesConfig, describe_rules
+
+ADD = "route_add"  # action_id of "Add a route"
+EDIT = "route_edit"  # ... of "Change" (value: the route's name)
+REMOVE = "route_remove"  # ... of "Remove"
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -23,20 +25,72 @@ def _line(job: Job) -> str:
     return f"• {when} {where} → *{job.route_name}*: {job.last_error or job.state.value}"
 
 
-def home_view(routes: RoutesConfig, outbox: Outbox, team_id: str) -> dict[str, Any]:
-    """The ``home`` view for ``views.publish``."""
+NO_ROUTES = (
+    "No routes yet, so nothing can be shared. A workspace admin can add one with *Add a "
+    "route* or `/crosspost route add #channel :emoji: <community>`, or in the routes file "
+    "(`bridge.yml`, or the path in `BRIDGE_CONFIG`; `bridge.example.yml` shows the form, "
+    "and the bridge reads it at start-up). Then run `python -m bridge check`."
+)
+
+
+def _button(text: str, action: str, value: str = "", style: str = "") -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action,
+        "text": {"type": "plain_text", "text": text},
+        "value": value or action,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def route_blocks(
+    routes: RoutesConfig, read_only: Collection[str], communities: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Each route with its rules, and buttons to change or remove the stored ones."""
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Routes*"},
+            "accessory": _button("Add a route", ADD, style="primary"),
+        }
+    ]
+    if not routes.routes:
+        blocks.append(_section(NO_ROUTES))
+    for route in routes.routes[:30]:  # a view holds 100 blocks
+        community = communities.get(route.community, f"community `{route.community}`")
+        blocks.append(_section(_route_text(route, route.name in read_only, community)))
+        if route.name not in read_only:
+            remove = _button("Remove", REMOVE, route.name, "danger")
+            blocks.append(
+                {"type": "actions", "elements": [_button("Change", EDIT, route.name), remove]}
+            )
+    return blocks
+
+
+def _route_text(route: Route, from_file: bool, community: str) -> str:
+    origin = " _(routes file, read-only)_" if from_file else ""
+    return f"*{route.name}*{origin}: :{route.emoji}: → {community}\n{describe_rules(route)}"
+
+
+def home_view(
+    routes: RoutesConfig,
+    outbox: Outbox,
+    team_id: str,
+    read_only: Collection[str] | None = None,
+    communities: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``home`` view for ``views.publish``; with ``read_only`` (the routes file's
+    route names), the routes come with buttons to add, change and remove them, and with
+    what Amity says of their communities (``communities``, by ID)."""
     route_lines = [
         f"• {', '.join(f'<#{c}>' for c in r.channels)} · :{r.emoji}: → *{r.name}* "
         f"(community `{r.community}`)"
         for r in routes.routes
     ]
     if not route_lines:
-        route_lines = [
-            "No routes yet, so nothing can be shared. Add one to the routes file "
-            "(`bridge.yml`, or the path in `BRIDGE_CONFIG`; `bridge.example.yml` shows the "
-            "form): a channel ID, an emoji and an Amity community ID. Then restart the bridge "
-            "and run `python -m bridge check`."
-        ]
+        route_lines = [NO_ROUTES]
     done = outbox.recent_in(team_id, (JobState.done,), 10)
     failed = outbox.recent_in(team_id, (JobState.failed,), 5)
     waiting = outbox.recent_in(team_id, (JobState.pending, JobState.running), 10)
@@ -47,28 +101,14 @@ def home_view(routes: RoutesConfig, outbox: Outbox, team_id: str) -> dict[str, A
             "or type `/crosspost help`."
         ),
         {"type": "divider"},
-        _section("*Routes*\n" + "\n".join(route_lines)),
+        *(
+            [_section("*Routes*\n" + "\n".join(route_lines))]
+            if read_only is None
+            else route_blocks(routes, read_only, communities or {})
+        ),
         _section("*Last cross-posts*\n" + ("\n".join(map(_line, done)) or "None yet.")),
         _section("*Last failures*\n" + ("\n".join(map(_line, failed)) or "None.")),
     ]
     if waiting:
         blocks.append(_section(f"*Waiting or in progress*: {len(waiting)} job(s)"))
     return {"type": "home", "blocks": blocks}
-
-
-Publish = Callable[[str, dict[str, Any]], None]  # (user, view) → views.publish, off the request
-
-
-class Home:
-    """The ``app_home_opened`` listener: publishes the tab to the person who opened it."""
-
-    def __init__(self, routes: RoutesConfig, outbox: Outbox, publish: Publish) -> None:
-        self.routes = routes
-        self.outbox = outbox
-        self.publish = publish
-
-    def on_home_opened(self, event: dict[str, Any], context: BoltContext) -> None:
-        """Build the view now and hand it to ``publish`` (messages tab: nothing to do)."""
-        if event.get("tab") != "home" or not isinstance(event.get("user"), str):
-            return
-        self.publish(event["user"], home_view(self.routes, self.outbox, context.team_id or ""))

@@ -17,19 +17,24 @@ from slack_bolt import Ack, BoltContext, BoltRequest
 
 from bridge.delivery.outbox import Job, JobState, NewJob, Outbox
 from bridge.delivery.replies import scheduled_list_text
+from bridge.delivery.routestore import RouteStore
 from bridge.listeners.commands import (
     USAGE,
     Cancel,
     Help,
     Invalid,
     ListScheduled,
+    Routes,
     Schedule,
     ShareLink,
     ShareText,
     parse_command,
 )
+from bridge.listeners.gate import APPROVE, Gate
+from bridge.listeners.permits import Share
 from bridge.routes import Route, RoutesConfig
-from bridge.slack.payloads import MessageShortcut, ReactionAdded, SlashCommand
+from bridge.slack.api import SlackError
+from bridge.slack.payloads import BlockAction, MessageShortcut, ReactionAdded, SlashCommand
 
 log = logging.getLogger("bridge.listeners.intake")
 
@@ -80,8 +85,11 @@ def no_route_text(channel: str) -> str:
     """What a person sees when the channel has no route."""
     return (
         f"This channel (<#{channel}>) is not connected to a community. An admin can add "
-        f"a route for channel ID `{channel}` to the bridge's routes file (bridge.yml)."
+        f"a route for it: `/crosspost route add <#{channel}> :emoji: <community>`."
     )
+
+
+RouteCommands = Callable[[SlashCommand, Routes], None]  # answers through the response_url
 
 
 class Intake:
@@ -89,17 +97,26 @@ class Intake:
 
     def __init__(
         self,
-        routes: RoutesConfig,
+        store: RouteStore,
         outbox: Outbox,
         wake: Callable[[], None],
         tell_existing: Callable[[Job, str], None],
         respond_later: Callable[[str, str], None],
+        gate: Gate,
+        route_commands: RouteCommands,
     ) -> None:
-        self.routes = routes
+        self.store = store
         self.outbox = outbox
         self.wake = wake
         self.tell_existing = tell_existing
         self.respond_later = respond_later
+        self.gate = gate
+        self.route_commands = route_commands
+
+    @property
+    def routes(self) -> RoutesConfig:
+        """The routes in force now (the store's, refreshed every few seconds)."""
+        return self.store.current()
 
     def _enqueue(self, new: NewJob) -> tuple[Job, bool]:
         job, created = self.outbox.enqueue(new)
@@ -124,15 +141,97 @@ class Intake:
         item = reaction.item
         if item.type != "message" or not item.channel or not item.ts:
             return
+        if context.bot_user_id in (reaction.item_user, reaction.user):
+            return  # a reaction on the bridge's own message, or its own ✅
+        team = context.team_id or ""
+        if self._approve_by_reaction(team, item.channel, item.ts, reaction, request):
+            return
         route = self.routes.for_reaction(item.channel, reaction.reaction)
-        if route is None or reaction.item_user == context.bot_user_id:
-            return  # no route, or a reaction on the bridge's own message
-        new = message_job(
-            context.team_id or "", item.channel, item.ts, route, requested_by=reaction.user
-        )
+        if route is None:
+            return
+        share = Share(team, item.channel, reaction.user, reaction.item_user)
+        verdict = self.gate.check(route, share)
+        if verdict.outcome == "refused":
+            if not is_retry(request):
+                self.gate.tell(item.channel, reaction.user, verdict.reason, item.ts)
+            return
+        if verdict.outcome == "approval":
+            answer = self.gate.ask(route, team, item.channel, item.ts, None, reaction.user)
+            if not is_retry(request):
+                self.gate.tell(item.channel, reaction.user, answer, item.ts)
+            return
+        new = message_job(team, item.channel, item.ts, route, requested_by=reaction.user)
         job, created = self._enqueue(new)
         if not created and not is_retry(request) and job.state is JobState.done:
             self.tell_existing(job, reaction.user)
+
+    def _approve_by_reaction(
+        self, team: str, channel: str, ts: str, reaction: ReactionAdded, request: BoltRequest
+    ) -> bool:
+        """An approval emoji on a message waiting for approval: approve it (an approver) or
+        say who may (anyone else). Whether the reaction was one."""
+        base = reaction.reaction.split("::", 1)[0]
+        routes = {r.name: r for r in self.routes.routes if r.who == "approval"}
+        if not any(r.approval_emoji == base for r in routes.values()):
+            return False
+        handled = False
+        for approval in self.gate.approvals.waiting_on(channel, ts):
+            route = routes.get(approval.route_name)
+            if route is None or route.approval_emoji != base:
+                continue
+            handled = True
+            if not self.gate.may_approve(route, reaction.user):
+                if not is_retry(request):
+                    self.gate.tell(channel, reaction.user, self.gate.refused_approval(route), ts)
+                continue
+            self.approve(team, approval.id, route, reaction.user)
+        return handled
+
+    def approve(self, team: str, approval_id: int, route: Route, user: str) -> bool:
+        """Approve request ``approval_id`` as ``user`` (an approver): the share becomes a job."""
+        if not self.gate.approvals.decide(approval_id, "approved", user):
+            return False
+        approval = self.gate.approvals.get(approval_id)
+        if approval is None:
+            return False
+        new = message_job(
+            team or approval.team_id,
+            approval.channel_id,
+            approval.message_ts,
+            route,
+            thread_ts=approval.thread_ts,
+            requested_by=approval.requested_by,
+        )
+        self._enqueue(new)
+        self.gate.announce(approval, f"Approved by <@{user}>: publishing to *{route.name}*.")
+        return True
+
+    def on_approval_button(self, ack: Ack, body: dict[str, Any]) -> None:
+        """Approve or Refuse pressed under an approval request in a thread."""
+        ack()
+        try:
+            action = BlockAction.model_validate(body)
+            approval_id = int(action.action.value)
+        except (ValidationError, ValueError):
+            log.warning("bridge.action_unreadable")
+            return
+        approval = self.gate.approvals.get(approval_id)
+        route = self.routes.named(approval.route_name) if approval else None
+        if approval is None or route is None:
+            return
+        user, channel = action.user.id, approval.channel_id
+        if not self.gate.may_approve(route, user):
+            self.gate.tell(channel, user, self.gate.refused_approval(route), approval.message_ts)
+            return
+        if action.action.action_id == APPROVE:
+            done = self.approve(approval.team_id, approval_id, route, user)
+        else:
+            done = self.gate.approvals.decide(approval_id, "refused", user)
+            if done:
+                text = f"Refused by <@{user}>: this message is not published to *{route.name}*."
+                self.gate.announce(approval, text)
+        if not done:
+            self.gate.tell(channel, user, "This request was already answered, or it expired.", None)
 
     def on_shortcut(self, ack: Ack, shortcut: dict[str, Any]) -> None:
         """The "Share to community" message shortcut: like the reaction, for every route."""
@@ -147,7 +246,18 @@ class Intake:
         if not routes:
             self.respond_later(action.response_url, no_route_text(channel))
             return
+        share = Share(action.team.id, channel, action.user.id, action.message.user)
         for route in routes:
+            verdict = self.gate.check(route, share)
+            if verdict.outcome != "publish":
+                ts, thread = action.message.ts, action.message.thread_ts
+                answer = (
+                    verdict.reason
+                    if verdict.outcome == "refused"
+                    else self.gate.ask(route, action.team.id, channel, ts, thread, action.user.id)
+                )
+                self.respond_later(action.response_url, answer)
+                continue
             new = message_job(
                 action.team.id,
                 channel,
@@ -183,6 +293,9 @@ class Intake:
             return f"Sorry, {request.reason}."
         if isinstance(request, ListScheduled):
             return scheduled_list_text(self.outbox.scheduled_by(cmd.team_id, cmd.user_id))
+        if isinstance(request, Routes):
+            self.route_commands(cmd, request)
+            return "One moment…"
         if isinstance(request, Cancel):
             if self.outbox.cancel(request.job_id, cmd.team_id, cmd.user_id):
                 return f"Cancelled scheduled post #{request.job_id}."
@@ -206,6 +319,20 @@ class Intake:
             "response_url": cmd.response_url,
             "when": when,
         }
+        channel = what.channel if isinstance(what, ShareLink) else cmd.channel_id
+        author = self.author(what, cmd.user_id)
+        verdict = self.gate.check(route, Share(cmd.team_id, channel, cmd.user_id, author))
+        if verdict.outcome == "refused":
+            return verdict.reason
+        if verdict.outcome == "approval":
+            if isinstance(what, ShareText) or when:
+                return (
+                    f"*{route.name}* needs an approver's yes, given on a message: post your "
+                    "text in the channel, then react to it with the route's emoji."
+                )
+            return self.gate.ask(
+                route, cmd.team_id, what.channel, what.ts, what.thread_ts, cmd.user_id
+            )
         if isinstance(what, ShareLink):
             new = message_job(
                 cmd.team_id, what.channel, what.ts, route, thread_ts=what.thread_ts, **extra
@@ -220,3 +347,13 @@ class Intake:
         if job.state is JobState.done and job.post_url:
             return f"Already shared to *{route.name}*: {job.post_url}"
         return f"Already being shared to *{route.name}* (state: {job.state.value})."
+
+    def author(self, what: ShareLink | ShareText, user: str) -> str | None:
+        """Who wrote what is being shared: the person typing, or the linked message's
+        author (None when it cannot be read: the worker then says why)."""
+        if isinstance(what, ShareText):
+            return user
+        try:
+            return self.gate.author_of(what.channel, what.ts, what.thread_ts, user)
+        except SlackError:
+            return None

@@ -18,9 +18,10 @@ from bridge.amity.client import AmityClient, AmityError
 from bridge.amity.ratelimit import SlidingWindow
 from bridge.delivery.budget import SharedBudget, budget_key
 from bridge.delivery.migrate import is_current
-from bridge.delivery.outbox import Outbox, make_engine
+from bridge.delivery.outbox import Outbox, make_engine, utc_now
+from bridge.delivery.routestore import RouteStore
 from bridge.ops.diagnose import describe, one_line, schema_problem, sqlite_file
-from bridge.routes import RoutesConfig
+from bridge.routes import RoutesConfig, describe_rules
 from bridge.settings import Settings
 from bridge.slack.scopes import bot_scopes
 
@@ -143,7 +144,8 @@ def check_amity(amity: AmityClient, routes: RoutesConfig) -> list[Check]:
         if community.get("needApprovalOnPostCreation"):
             notes.append("posts wait for a moderator's approval before others see them")
         detail = f"community '{community.get('displayName')}' found"
-        checks.append(Check(name, True, detail + (f" ({'; '.join(notes)})" if notes else "")))
+        detail += f" ({'; '.join(notes)})" if notes else ""
+        checks.append(Check(name, True, f"{detail}; {describe_rules(route, slack=False)}"))
     return checks
 
 
@@ -173,9 +175,10 @@ def run_checks(settings: Settings, routes: RoutesConfig) -> list[Check]:
     )
     checks = check_slack(client)
     checks.append(Check("signing secret", True, "set (Slack requests are verified with it)"))
+    engine = make_engine(settings.DATABASE_URL)
+    routes = with_stored_routes(engine, settings, routes)
     if checks[0].ok:
         checks += check_channels(client, routes)
-    engine = make_engine(settings.DATABASE_URL)
     amity = AmityClient.create(
         settings.amity_base_url,
         settings.AMITY_ADMIN_TOKEN.get_secret_value(),
@@ -188,6 +191,16 @@ def run_checks(settings: Settings, routes: RoutesConfig) -> list[Check]:
         amity.close()
         engine.dispose()
     return checks + check_store(settings.DATABASE_URL)
+
+
+def with_stored_routes(engine: Engine, settings: Settings, routes: RoutesConfig) -> RoutesConfig:
+    """The routes file's routes and those added from Slack, when the store is there."""
+    if shared_budget(engine, settings) is None:
+        return routes
+    try:
+        return RouteStore(engine, routes, utc_now, ttl=0).current()
+    except SQLAlchemyError:
+        return routes
 
 
 def shared_budget(engine: Engine, settings: Settings) -> SharedBudget | None:

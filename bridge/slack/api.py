@@ -165,6 +165,10 @@ class SlackGateway:
                 self.observe("slack", method, time.perf_counter() - started, code)
         return dict(response.data) if isinstance(response.data, dict) else {}
 
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """Any Web API method, with the gateway's typed errors and metrics."""
+        return self._call(method, **params)
+
     def fetch_message(self, channel: str, ts: str, thread_ts: str | None = None) -> SlackMessage:
         """The message ``ts`` in ``channel`` (a thread reply is looked up in its thread)."""
         window = {"channel": channel, "latest": ts, "oldest": ts, "inclusive": True}
@@ -296,6 +300,18 @@ class SlackGateway:
     def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         """A message only ``user`` sees."""
         self._call("chat.postEphemeral", channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """Open a modal (``views.open``; the trigger is valid for 3 seconds)."""
+        self._call("views.open", trigger_id=trigger_id, view=view)
+
+    def post_blocks(
+        self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None
+    ) -> None:
+        """A message with Block Kit blocks (``text`` is the notification's fallback)."""
+        self._call(
+            "chat.postMessage", channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
+        )
 
     def respond(self, response_url: str, text: str, *, in_channel: bool = False) -> None:
         """Answer a slash command through its ``response_url`` (no token is sent)."""

@@ -57,6 +57,7 @@ class _User(_Id):
 class _ShortcutMessage(Frozen):
     ts: SlackTs
     thread_ts: SlackTs | None = None
+    user: str | None = None  # the author (absent for a bot's message)
 
 
 class MessageShortcut(Frozen):
@@ -91,6 +92,27 @@ class SlashCommand(Frozen):
     text: str = ""
     response_url: str
     trigger_id: str
+
+
+class _Action(Frozen):
+    action_id: str
+    value: str = ""
+
+
+class BlockAction(Frozen):
+    """A button pressed in a message or the App Home (``block_actions``)."""
+
+    type: Literal["block_actions"]
+    user: _User
+    team: _Id | None = None
+    channel: _Id | None = None  # absent in the App Home
+    trigger_id: str = ""
+    actions: list[_Action]
+
+    @property
+    def action(self) -> _Action:
+        """The one action a button press carries."""
+        return self.actions[0]
 
 
 class _Event(Frozen):

@@ -107,6 +107,7 @@ class FakeAmity(AmityFileServer):
         self.add_route("POST", r"/api/v4/posts", self._create_post)
         self.add_route("GET", r"/api/v3/posts/(?P<id>[^/]+)", self._get_post)
         self.add_route("GET", r"/api/v3/communities/(?P<id>[^/]+)", self._get_community)
+        self.add_route("GET", r"/api/v3/communities", self._search_communities)
 
     def add_community(
         self,
@@ -352,6 +353,18 @@ class FakeAmity(AmityFileServer):
         users, attached = [rules.admin_user()], self.attached(post["postId"])
         answer = rules.response(posts=[post], users=users, communities=communities, **attached)
         return json_reply(200, answer)
+
+    def _search_communities(self, request: HttpRequest, match: re.Match[str]) -> Reply:
+        """``GET /api/v3/communities?keyword=``: communities whose name contains the keyword
+        (case-insensitive), as Amity's keyword search answers; no keyword lists them all."""
+        keyword = request.query.get("keyword", "").lower()
+        with self._lock:
+            found = [
+                copy.deepcopy(c)
+                for c in self._communities.values()
+                if keyword in str(c.get("displayName", "")).lower()
+            ]
+        return json_reply(200, rules.response(communities=found))
 
     def _get_community(self, request: HttpRequest, match: re.Match[str]) -> Reply:
         with self._lock:

@@ -253,6 +253,12 @@ class SlackSender:
         )
         return self.post(body, FORM)
 
+    def interaction(self, payload: dict[str, Any]) -> httpx.Response:
+        """Send an interactive payload (``block_actions``, ``view_submission``) as Slack does:
+        a form with one ``payload`` field of JSON."""
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, FORM)
+
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._client.close()

@@ -30,6 +30,7 @@ from bridge_standins.slack_model import (
     EphemeralMessage,
     MethodRefused,
     PostedMessage,
+    PublishedView,
     ResponsePost,
     SlackCall,
     user_object,
@@ -98,11 +99,21 @@ class FakeSlack(SlackFileServer):
             self._methods.table[name] = handler
 
     def add_channel(
-        self, id: str, name: str, *, is_member: bool = True, is_private: bool = False
+        self,
+        id: str,
+        name: str,
+        *,
+        is_member: bool = True,
+        is_private: bool = False,
+        is_im: bool = False,
+        is_mpim: bool = False,
+        is_ext_shared: bool = False,
     ) -> None:
-        """Add or replace a channel (``is_member``: whether the bot is in it)."""
+        """Add or replace a channel (``is_member``: whether the bot is in it; ``is_im``,
+        ``is_mpim``: a DM, a group DM; ``is_ext_shared``: a Slack Connect channel)."""
+        channel = Channel(id, name, is_member, is_private, is_im, is_mpim, is_ext_shared)
         with self._lock:
-            self.workspace.add_channel(Channel(id, name, is_member, is_private))
+            self.workspace.add_channel(channel)
 
     def add_user(
         self,
@@ -112,19 +123,43 @@ class FakeSlack(SlackFileServer):
         name: str | None = None,
         tz: str = "Europe/Paris",
         is_bot: bool = False,
+        *,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
-        """Add a user; returns the ``user`` object that ``users.info`` answers."""
-        team = self.workspace.team_id
-        user = user_object(team, id, display_name, real_name=real_name, name=name, tz=tz)
-        with self._lock:
-            return self.workspace.add_user({**user, "is_bot": is_bot})
+        """Add a user; returns the ``user`` object that ``users.info`` answers.
 
-    def add_usergroup(self, id: str, handle: str, name: str) -> None:
-        """Add a user group (listed by ``usergroups.list``)."""
+        ``is_admin``/``is_owner``: a workspace admin or owner; ``team_id``: another
+        organisation's user (Slack Connect), seen by this workspace as a stranger.
+        """
+        team = team_id or self.workspace.team_id
+        user = user_object(team, id, display_name, real_name=real_name, name=name, tz=tz)
+        roles = {"is_admin": is_admin or is_owner, "is_owner": is_owner}
+        stranger = {"is_stranger": True} if team != self.workspace.team_id else {}
+        with self._lock:
+            return self.workspace.add_user({**user, "is_bot": is_bot, **roles, **stranger})
+
+    def add_usergroup(self, id: str, handle: str, name: str, users: tuple[str, ...] = ()) -> None:
+        """Add a user group (listed by ``usergroups.list``, its ``users`` by
+        ``usergroups.users.list``)."""
         team_id = self.workspace.team_id
-        group = {"id": id, "team_id": team_id, "handle": handle, "name": name, "user_count": 0}
+        group = {
+            "id": id,
+            "team_id": team_id,
+            "handle": handle,
+            "name": name,
+            "user_count": len(users),
+            "users": list(users),
+        }
         with self._lock:
             self.workspace.usergroups.append(group)
+
+    @property
+    def views(self) -> list[PublishedView]:
+        """Successful ``views.publish`` and ``views.open`` calls."""
+        with self._lock:
+            return copy.deepcopy(self._methods.views)
 
     def add_message(self, channel: str, message: dict[str, Any]) -> dict[str, Any]:
         """Store a message (``type`` and a fresh ``ts`` filled when absent); returns it."""

@@ -20,6 +20,7 @@ from bridge_standins.slack_model import (
     EphemeralMessage,
     MethodRefused,
     PostedMessage,
+    PublishedView,
     Window,
 )
 from bridge_standins.slack_workspace import Workspace
@@ -70,6 +71,18 @@ def _json(params: dict[str, Any], key: str) -> Any:
     return value or None
 
 
+def _view(params: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The ``view`` argument: a JSON object of type ``kind`` with blocks, as Slack wants."""
+    view = _json(params, "view")
+    if not isinstance(view, dict) or view.get("type") != kind:
+        raise MethodRefused("invalid_arguments")
+    if not isinstance(view.get("blocks"), list) or len(view["blocks"]) > 100:
+        raise MethodRefused("invalid_arguments")
+    if kind == "modal" and not isinstance(view.get("title"), dict):
+        raise MethodRefused("invalid_arguments")
+    return view
+
+
 def _window(params: dict[str, Any]) -> Window:
     return Window(
         latest=_str(params, "latest"),
@@ -90,6 +103,7 @@ class SlackMethods:
         self.posted: list[PostedMessage] = []
         self.ephemerals: list[EphemeralMessage] = []
         self.reactions: list[BotReaction] = []
+        self.views: list[PublishedView] = []
         self.table: dict[str, MethodHandler] = {
             "auth.test": self.auth_test,
             "conversations.history": self.conversations_history,
@@ -97,6 +111,9 @@ class SlackMethods:
             "conversations.info": self.conversations_info,
             "users.info": self.users_info,
             "usergroups.list": self.usergroups_list,
+            "usergroups.users.list": self.usergroups_users_list,
+            "views.publish": self.views_publish,
+            "views.open": self.views_open,
             "chat.postMessage": self.chat_post_message,
             "chat.postEphemeral": self.chat_post_ephemeral,
             "reactions.add": self.reactions_add,
@@ -136,8 +153,41 @@ class SlackMethods:
         return {"ok": True, "user": user}
 
     def usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Every user group of the workspace."""
-        return {"ok": True, "usergroups": list(self.workspace.usergroups)}
+        """Every user group of the workspace (with its ``users`` when ``include_users``)."""
+        with_users = _flag(params, "include_users")
+        groups = [
+            {k: v for k, v in g.items() if with_users or k != "users"}
+            for g in self.workspace.usergroups
+        ]
+        return {"ok": True, "usergroups": groups}
+
+    def usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The user IDs in a user group (``no_such_subteam`` for an unknown one)."""
+        wanted = _str(params, "usergroup")
+        if wanted is None:
+            raise MethodRefused("invalid_arguments")
+        group = next((g for g in self.workspace.usergroups if g["id"] == wanted), None)
+        if group is None:
+            raise MethodRefused("no_such_subteam")
+        return {"ok": True, "users": list(group.get("users", []))}
+
+    def views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Show a ``home`` view in a user's App Home."""
+        user = _str(params, "user_id")
+        if user is None or user not in self.workspace.users:
+            raise MethodRefused("user_not_found" if user else "invalid_arguments")
+        view = _view(params, "home")
+        self.views.append(PublishedView(view, user_id=user))
+        return {"ok": True, "view": {"id": f"V{len(self.views):08d}", **view}}
+
+    def views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal for the interaction that sent ``trigger_id``."""
+        trigger = _str(params, "trigger_id")
+        if trigger is None:
+            raise MethodRefused("invalid_arguments")
+        view = _view(params, "modal")
+        self.views.append(PublishedView(view, trigger_id=trigger))
+        return {"ok": True, "view": {"id": f"V{len(self.views):08d}", **view}}
 
     def chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """Post as the bot (a thread reply when ``thread_ts``)."""

@@ -34,6 +34,9 @@ class Channel:
     name: str
     is_member: bool = True
     is_private: bool = False
+    is_im: bool = False  # a direct message
+    is_mpim: bool = False  # a group direct message
+    is_ext_shared: bool = False  # shared with another organisation (Slack Connect)
 
     def info(self) -> dict[str, Any]:
         """The ``channel`` object of ``conversations.info``."""
@@ -41,11 +44,15 @@ class Channel:
             "id": self.id,
             "name": self.name,
             "name_normalized": self.name,
-            "is_channel": not self.is_private,
+            "is_channel": not (self.is_private or self.is_im or self.is_mpim),
             "is_group": False,
-            "is_im": False,
-            "is_mpim": False,
-            "is_private": self.is_private,
+            "is_im": self.is_im,
+            "is_mpim": self.is_mpim,
+            "is_shared": self.is_ext_shared,
+            "is_ext_shared": self.is_ext_shared,
+            "is_org_shared": False,
+            "is_pending_ext_shared": False,
+            "is_private": self.is_private or self.is_im or self.is_mpim,
             "is_archived": False,
             "is_general": False,
             "is_member": self.is_member,
@@ -164,6 +171,15 @@ class EphemeralMessage:
     blocks: Any
     ts: str
     params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PublishedView:
+    """A successful ``views.publish`` (``user_id`` set) or ``views.open`` (``trigger_id``)."""
+
+    view: Any
+    user_id: str | None = None
+    trigger_id: str | None = None
 
 
 @dataclass(frozen=True)
