@@ -28,6 +28,7 @@ from bridge.delivery.attach import Attacher
 from bridge.delivery.budget import SharedBudget, budget_key
 from bridge.delivery.files import Downloader
 from bridge.delivery.outbox import Clock, Job, Outbox, make_engine, utc_now
+from bridge.delivery.people import People
 from bridge.delivery.replies import Replies
 from bridge.delivery.worker import Policy, Worker
 from bridge.edge.events import SlackEventsHandler
@@ -171,7 +172,10 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         max_bytes=int(settings.BRIDGE_MAX_FILE_MB * 1_000_000),
         parallel=settings.BRIDGE_UPLOAD_CONCURRENCY,
     )
-    worker = Worker(outbox, slack, amity, routes, settings.post_url, attacher, policy)
+    people = People(settings.BRIDGE_MENTIONS, slack, routes.users)
+    worker = Worker(
+        outbox, slack, amity, routes, settings.post_url, attacher, policy, people=people
+    )
     bolt = App(
         client=client,
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),

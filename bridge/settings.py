@@ -19,6 +19,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
+class MentionStrategy(StrEnum):
+    """How a mentioned Slack user is matched with an Amity user (an unmatched one stays
+    plain ``@Name`` text and is not notified)."""
+
+    map = "map"  # the routes file's ``users:`` table
+    email = "email"  # the Amity user ID is the Slack user's email (needs users:read.email)
+    slack_id = "slack_id"  # the Amity user ID is the Slack user ID
+    none = "none"  # nobody: every mention is plain text
+
+
 class AmityRegion(StrEnum):
     """Amity's regional API hosts (each network lives in one)."""
 
@@ -56,6 +66,8 @@ HOW_TO_FIX: dict[str, str] = {
     "BRIDGE_UPLOAD_CONCURRENCY": "how many files of one message upload at once, 1 to 10",
     "AMITY_RATE_LIMIT": "the number of Amity requests allowed per 5 seconds for the admin "
     "token, all instances together (default 100)",
+    "BRIDGE_MENTIONS": "one of map, email, slack_id, none: how mentioned Slack users are "
+    "matched with Amity users (default map)",
     "PORT": "a TCP port number",
     "BRIDGE_MAX_BODY_BYTES": "the largest request body accepted, in bytes, at least 65536 "
     "(default 1048576)",
@@ -117,6 +129,7 @@ class Settings(StoreSettings):
     AMITY_RATE_LIMIT: int = Field(default=100, ge=1)
     BRIDGE_MAX_FILE_MB: float = Field(default=100.0, gt=0)
     BRIDGE_UPLOAD_CONCURRENCY: int = Field(default=3, ge=1, le=10)
+    BRIDGE_MENTIONS: MentionStrategy = MentionStrategy.map
     PORT: int = Field(default=3000, ge=0, le=65535)
     BRIDGE_MAX_BODY_BYTES: int = Field(default=1_048_576, ge=65_536)
     BRIDGE_METRICS_TOKEN: SecretStr | None = None

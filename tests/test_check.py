@@ -16,7 +16,7 @@ from bridge.delivery.jobs import rate_budget
 from bridge.delivery.outbox import Outbox, make_engine
 from bridge.ops.check import Check, run_checks
 from bridge.routes import load_routes
-from bridge.settings import Settings
+from bridge.settings import MentionStrategy, Settings
 
 Fakes = tuple[FakeSlack, FakeAmity]
 
@@ -63,6 +63,7 @@ def test_all_good(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> No
         "slack token",
         "slack scopes",
         "signing secret",
+        "mentions",
         f"channel {NEWS}",
         "route announcements",
         "store",
@@ -176,3 +177,18 @@ def test_check_takes_from_the_shared_amity_budget(env: dict[str, str]) -> None:
         (row,) = conn.execute(select(rate_budget)).mappings().all()
     engine.dispose()
     assert row["key"] == budget_key(AMITY_TOKEN) and row["next_at"] > 0
+
+
+def test_mention_strategy_is_reported(env: dict[str, str]) -> None:
+    """check names the mention strategy; email needs the users:read.email scope."""
+    assert "BRIDGE_MENTIONS=map" in checks()["mentions"].detail
+    assert checks(BRIDGE_MENTIONS=MentionStrategy.email)["slack scopes"].ok
+
+
+def test_email_strategy_without_the_scope_fails(env: dict[str, str], fakes: Fakes) -> None:
+    """Without users:read.email, the email strategy is a FAIL naming the scope."""
+    slack, _ = fakes
+    slack.scopes.remove("users:read.email")
+    assert checks()["slack scopes"].ok  # map does not need it
+    scopes = checks(BRIDGE_MENTIONS=MentionStrategy.email)["slack scopes"]
+    assert not scopes.ok and "users:read.email" in scopes.detail

@@ -35,14 +35,17 @@ from bridge.amity.client import AmityAlreadyExists, AmityClient
 from bridge.amity.post import Attachment
 from bridge.delivery.attach import Attacher
 from bridge.delivery.outbox import Job, JobState, LeaseLost, Outbox
+from bridge.delivery.people import People
 from bridge.delivery.replies import Replies
 from bridge.delivery.when import parse_when, resolve, zone
 from bridge.failures import Fail, Failure, Retry, Retryable, RetryRules, decide
-from bridge.routes import RoutesConfig
+from bridge.routes import PostDefaults, RoutesConfig
+from bridge.settings import MentionStrategy
 from bridge.slack.api import SlackError, SlackGateway, SlackRejected, SlackRetryable
 from bridge.slack.message import SlackMessage
 from bridge.translate.draft import (
     Draft,
+    EmptyMessage,
     Names,
     TranslationError,
     referenced_ids,
@@ -50,7 +53,9 @@ from bridge.translate.draft import (
     text_to_draft,
     to_create_post,
     to_draft,
+    with_footer,
 )
+from bridge.translate.render import UNKNOWN_USER
 
 log = logging.getLogger("bridge.delivery.worker")
 NOT_A_MEMBER = (
@@ -97,8 +102,10 @@ class Worker:
         post_url: Callable[[str, str], str],
         attacher: Attacher,
         policy: Policy = Policy(),
+        people: People | None = None,
     ) -> None:
         self.outbox = outbox
+        self.people = people or People(MentionStrategy.map, slack, routes.users)
         self.slack = slack
         self.amity = amity
         self.routes = routes
@@ -293,7 +300,7 @@ class Worker:
     def _create_post(
         self, job: Job, message: SlackMessage | None, progress: dict[str, Any]
     ) -> None:
-        draft = self._draft(job, message)
+        draft, names = self._draft(job, message)
         attachments: list[Attachment] = []
         if message is not None and message.files:
 
@@ -311,6 +318,10 @@ class Worker:
                 raise TranslationError(
                     f"the message has no text and no file could be attached ({reasons})"
                 )
+        if not draft.text.strip() and not attachments:
+            raise EmptyMessage
+        defaults = self._defaults(job)
+        draft = with_footer(draft, self._footer(job, message, names, defaults))
         body = to_create_post(
             draft,
             community_id=job.community_id,
@@ -318,12 +329,33 @@ class Worker:
             created_at=self._created_at(job, message),
             metadata=self._metadata(job, message),
             attachments=attachments,
+            defaults=defaults,
         )
         try:
             self.amity.create_post(body)
         except AmityAlreadyExists:
             log.info("bridge.post_existed", extra={"job_id": job.id, "post_id": job.post_id})
         log.info("bridge.post_created", extra={"job_id": job.id, "post_id": job.post_id})
+
+    def _defaults(self, job: Job) -> PostDefaults:
+        """The job's route's post defaults (none when the route is gone since)."""
+        route = self.routes.named(job.route_name)
+        return route.post if route is not None else PostDefaults()
+
+    def _footer(
+        self, job: Job, message: SlackMessage | None, names: Names, defaults: PostDefaults
+    ) -> list[str]:
+        """The route's attribution line, with the author's, sharer's and channel's names."""
+        if defaults.attribution is None:
+            return []
+        author = _author(job, message)
+        channel = self.slack.channel_names([job.channel_id]).get(job.channel_id, "")
+        line = defaults.attribution_line(
+            author=names.users.get(author, UNKNOWN_USER),
+            sharer=names.users.get(job.requested_by, UNKNOWN_USER),
+            channel=f"#{channel}" if channel else "",
+        )
+        return [line] if line else []
 
     def _message(self, job: Job, progress: dict[str, Any]) -> SlackMessage | None:
         if job.kind != "message" or job.message_ts is None:
@@ -340,16 +372,19 @@ class Worker:
             raise Skip("bot messages are not cross-posted")
         return message
 
-    def _draft(self, job: Job, message: SlackMessage | None) -> Draft:
+    def _draft(self, job: Job, message: SlackMessage | None) -> tuple[Draft, Names]:
+        """The post text, and the names resolved for it (the author's and sharer's too)."""
         refs = referenced_ids(message) if message else referenced_ids_in_text(job.text or "")
+        people = refs.users | {_author(job, message), job.requested_by}
         names = Names(
-            users=self.slack.user_names(refs.users),
+            users=self.slack.user_names(people),
             channels=self.slack.channel_names(refs.channels),
             usergroups=self.slack.usergroup_handles(refs.usergroups),
         )
+        amity_ids = self.people.amity_ids(refs.users)
         if message is not None:
-            return to_draft(message, names, self.routes.users)
-        return text_to_draft(job.text or "", names, self.routes.users)
+            return to_draft(message, names, amity_ids), names
+        return text_to_draft(job.text or "", names, amity_ids), names
 
     def _created_at(self, job: Job, message: SlackMessage | None) -> datetime:
         if job.scheduled_for is not None:
@@ -416,3 +451,8 @@ class Worker:
         self.stopping.set()
         self.pool.shutdown(wait=wait, cancel_futures=True)
         self._heart_stop.set()
+
+
+def _author(job: Job, message: SlackMessage | None) -> str:
+    """Who wrote what is posted: the message's author, or whoever typed the command."""
+    return (message.user if message is not None else None) or job.requested_by
