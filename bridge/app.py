@@ -20,11 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
+from cryptography.fernet import Fernet
 from slack_bolt import App, BoltContext
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity.client import AmityClient
+from bridge.amity.sessions import SessionClient
 from bridge.delivery.attach import Attacher
+from bridge.delivery.authors import Authors
 from bridge.delivery.budget import SharedBudget, budget_key
 from bridge.delivery.files import Downloader
 from bridge.delivery.outbox import Clock, Job, Outbox, make_engine, utc_now
@@ -110,6 +113,8 @@ class Bridge:
         self.notices.shutdown(wait=finished)
         if finished:
             self.worker.amity.close()
+            if self.worker.authors is not None:
+                self.worker.authors.sessions.close()
             self.worker.attacher.downloader.close()
         return finished
 
@@ -174,7 +179,15 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     )
     people = People(settings.BRIDGE_MENTIONS, slack, routes.users)
     worker = Worker(
-        outbox, slack, amity, routes, settings.post_url, attacher, policy, people=people
+        outbox,
+        slack,
+        amity,
+        routes,
+        settings.post_url,
+        attacher,
+        policy,
+        people=people,
+        authors=_authors(settings, outbox, amity),
     )
     bolt = App(
         client=client,
@@ -213,6 +226,28 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     bolt.event("app_home_opened")(on_home_opened)
     bolt.error(_log_error)
     return bridge
+
+
+def _authors(settings: Settings, outbox: Outbox, admin: AmityClient) -> Authors | None:
+    """Posting as the author, when AMITY_API_KEY is set (else every post is the admin's)."""
+    if settings.AMITY_API_KEY is None or settings.BRIDGE_SECRET_KEY is None:
+        return None
+    server_key = settings.AMITY_SERVER_KEY
+    sessions = SessionClient.create(
+        settings.amity_base_url,
+        settings.AMITY_API_KEY.get_secret_value(),
+        server_key.get_secret_value() if server_key is not None else None,
+    )
+    budgets: dict[str, SharedBudget] = {}
+
+    def budget(token: str) -> SharedBudget:
+        key = budget_key(token)
+        if key not in budgets:
+            budgets[key] = SharedBudget(outbox.transaction, key, settings.AMITY_RATE_LIMIT)
+        return budgets[key]
+
+    secret = Fernet(settings.BRIDGE_SECRET_KEY.get_secret_value().strip().encode())
+    return Authors(outbox.transaction, sessions, admin, secret, budget, outbox.clock)
 
 
 def _quietly(send: Any, *args: Any) -> None:

@@ -31,9 +31,10 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.amity.client import AmityAlreadyExists, AmityClient
-from bridge.amity.post import Attachment
+from bridge.amity.client import AmityAlreadyExists, AmityClient, AmityRejected
+from bridge.amity.post import Attachment, CreatePost
 from bridge.delivery.attach import Attacher
+from bridge.delivery.authors import Authors
 from bridge.delivery.outbox import Job, JobState, LeaseLost, Outbox
 from bridge.delivery.people import People
 from bridge.delivery.replies import Replies
@@ -103,8 +104,10 @@ class Worker:
         attacher: Attacher,
         policy: Policy = Policy(),
         people: People | None = None,
+        authors: Authors | None = None,
     ) -> None:
         self.outbox = outbox
+        self.authors = authors  # None: every post is the admin's
         self.people = people or People(MentionStrategy.map, slack, routes.users)
         self.slack = slack
         self.amity = amity
@@ -321,18 +324,55 @@ class Worker:
         if not draft.text.strip() and not attachments:
             raise EmptyMessage
         defaults = self._defaults(job)
-        draft = with_footer(draft, self._footer(job, message, names, defaults))
-        body = to_create_post(
-            draft,
-            community_id=job.community_id,
-            post_id=job.post_id,
-            created_at=self._created_at(job, message),
-            metadata=self._metadata(job, message),
-            attachments=attachments,
-            defaults=defaults,
-        )
+        author = _author(job, message)
+
+        def body(shared_by: bool) -> CreatePost:
+            footer = self._footer(job, message, names, defaults)
+            if shared_by and "{author}" not in (defaults.attribution or ""):
+                footer.append(f"— shared by {names.users.get(author, UNKNOWN_USER)}")
+            return to_create_post(
+                with_footer(draft, footer),
+                community_id=job.community_id,
+                post_id=job.post_id,
+                created_at=self._created_at(job, message),
+                metadata=self._metadata(job, message),
+                attachments=attachments,
+                defaults=defaults,
+            )
+
+        amity_id = self.people.amity_id(author) if self.authors is not None else None
+        if amity_id is not None and self._post_as(job, amity_id, names.users.get(author), body):
+            return
+        self._send(job, self.amity, body(shared_by=amity_id is not None))
+
+    def _post_as(
+        self, job: Job, amity_id: str, name: str | None, body: Callable[[bool], CreatePost]
+    ) -> bool:
+        """Post as the author; False when it must fall back to the admin token (no Amity
+        account, session refused, not a member of the community). A token Amity no
+        longer takes (expired, revoked) is replaced by a new session once."""
+        assert self.authors is not None
+        for renew in (False, True):
+            client = self.authors.client(amity_id, name, renew=renew)
+            if client is None:
+                return False
+            try:
+                self._send(job, client, body(False))
+            except AmityRejected as error:
+                if error.code != 400100 and error.status != 401:
+                    raise
+                if "not join" in str(error).lower():
+                    log.info("bridge.author_not_member", extra={"job_id": job.id})
+                    return False
+                log.info("bridge.session_rejected", extra={"job_id": job.id, "renewed": renew})
+                continue
+            log.info("bridge.posted_as_author", extra={"job_id": job.id})
+            return True
+        return False
+
+    def _send(self, job: Job, client: AmityClient, body: CreatePost) -> None:
         try:
-            self.amity.create_post(body)
+            client.create_post(body)
         except AmityAlreadyExists:
             log.info("bridge.post_existed", extra={"job_id": job.id, "post_id": job.post_id})
         log.info("bridge.post_created", extra={"job_id": job.id, "post_id": job.post_id})

@@ -18,6 +18,7 @@ from bridge.amity.client import AmityClient, AmityError
 from bridge.delivery.budget import SharedBudget, budget_key
 from bridge.delivery.migrate import is_current
 from bridge.delivery.outbox import Outbox, make_engine
+from bridge.ops.authorcheck import check_authors
 from bridge.ops.diagnose import describe, one_line, schema_problem, sqlite_file
 from bridge.routes import RoutesConfig
 from bridge.settings import MentionStrategy, Settings
@@ -214,6 +215,8 @@ def run_checks(settings: Settings, routes: RoutesConfig) -> list[Check]:
     )
     try:
         checks += check_amity(amity, routes)
+        store = engine if shared_budget(engine, settings) is not None else None
+        checks.append(Check("post as author", *check_authors(settings, routes, amity, store)))
     finally:
         amity.close()
         engine.dispose()
