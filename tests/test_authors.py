@@ -17,7 +17,8 @@ from bridge_standins.stack import start_stack as start
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bridge.delivery.jobs import amity_sessions
+from bridge.delivery.budget import budget_key
+from bridge.delivery.jobs import amity_sessions, rate_budget
 from bridge.delivery.outbox import JobState
 from tests.e2e import MovableClock, job_state
 
@@ -116,6 +117,29 @@ def test_a_token_amity_no_longer_takes_is_replaced(stack: LocalStack) -> None:
     assert post["postedUserId"] == ALICE
     assert len(stack.amity.sessions.created) == 2
     assert len(stack.amity.posts) == 2
+
+
+def test_each_token_has_its_own_budget(stack: LocalStack) -> None:
+    """The author's token takes from a budget row of its own, beside the admin's."""
+    post = share(stack, "Budget")
+    token = stack.amity.post_token(post["postId"])
+    assert token
+    with stack.bridge.outbox.transaction() as conn:
+        keys = set(conn.execute(select(rate_budget.c.key)).scalars())
+    assert {budget_key(token), budget_key(AMITY_TOKEN)} <= keys
+
+
+def test_a_muted_author_is_told_not_posted_by_the_admin(stack: LocalStack) -> None:
+    """Amity refusing the author for moderation (muted) fails the job with advice naming
+    the author's Amity user; the admin does not post it instead."""
+    stack.amity.fail_next(403, 400302, "User is muted")
+    msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "Muted"})
+    with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+        slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.failed)
+    assert stack.amity.posts == []
+    [told] = stack.slack.ephemerals
+    assert "the Amity user alice-amity is muted in this community" in told.text
 
 
 def test_not_a_member_falls_back_to_the_admin(stack: LocalStack) -> None:

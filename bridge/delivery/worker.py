@@ -360,6 +360,7 @@ class Worker:
                 self._send(job, client, body(False))
             except AmityRejected as error:
                 if error.code != 400100 and error.status != 401:
+                    error.author = amity_id  # muted, banned...: told, never posted by the admin
                     raise
                 if "not join" in str(error).lower():
                     log.info("bridge.author_not_member", extra={"job_id": job.id})
