@@ -65,9 +65,12 @@ def test_map_uses_the_routes_files_table(start: Any) -> None:
 
 def test_email_uses_the_slack_email(start: Any) -> None:
     """email: Alice's Slack email is her Amity ID; Bob has no email and is not notified."""
-    body = post_of(start("email"))
+    stack = start("email")
+    body = post_of(stack)
     assert mentions(body) == [("zoe@example.com", ALICE_AT, ALICE_LEN)]
     assert notified(body) == ["zoe@example.com"]
+    looked_up = [call.params.get("user") for call in stack.slack.calls_to("users.info")]
+    assert sorted(looked_up) == ["U0ALICE01", "U0BOB0001"]  # name and email in one call
 
 
 def test_email_without_the_scope_notifies_nobody(start: Any) -> None:
