@@ -20,14 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
+from cryptography.fernet import Fernet
 from slack_bolt import App
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity.client import AmityClient
+from bridge.amity.sessions import SessionClient
 from bridge.delivery.attach import Attacher
+from bridge.delivery.authors import Authors
 from bridge.delivery.budget import SharedBudget, budget_key
 from bridge.delivery.files import Downloader
 from bridge.delivery.outbox import Clock, Job, Outbox, make_engine, utc_now
+from bridge.delivery.people import People
 from bridge.delivery.replies import Replies
 from bridge.delivery.worker import Policy, Worker
 from bridge.edge.events import SlackEventsHandler
@@ -59,6 +63,7 @@ class Bridge:
     metrics: Metrics
     amity: AmityClient
     downloads: httpx.Client
+    sessions: SessionClient | None  # posting as the author, when it is on
     _running: threading.Lock = field(default_factory=threading.Lock)
     last_poll: datetime | None = None
 
@@ -112,6 +117,8 @@ class Bridge:
         if finished:  # what ``build`` made; jobs still running would need them
             self.amity.close()
             self.downloads.close()
+            if self.sessions is not None:
+                self.sessions.close()
         return finished
 
     def health(self) -> tuple[int, dict[str, Any]]:
@@ -166,7 +173,20 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     )
     replies = Replies(slack)
     policy = Policy.from_settings(settings)
-    worker = Worker(outbox, slack, amity, routes, settings.post_url, attacher, replies, policy)
+    people = People(settings.BRIDGE_MENTIONS, slack, routes.users)
+    authors = _authors(settings, outbox, amity)
+    worker = Worker(
+        outbox,
+        slack,
+        amity,
+        routes,
+        settings.post_url,
+        attacher,
+        replies,
+        policy,
+        people,
+        authors,
+    )
     bolt = App(
         client=client,
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
@@ -183,6 +203,7 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         metrics,
         amity,
         downloads,
+        authors.sessions if authors is not None else None,
     )
 
     def tell_existing(job: Job, user: str) -> None:
@@ -203,6 +224,28 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     bolt.event("app_home_opened")(home.on_home_opened)
     bolt.error(_log_error)
     return bridge
+
+
+def _authors(settings: Settings, outbox: Outbox, admin: AmityClient) -> Authors | None:
+    """Posting as the author, when AMITY_API_KEY is set (else every post is the admin's)."""
+    if settings.AMITY_API_KEY is None or settings.BRIDGE_SECRET_KEY is None:
+        return None
+    server_key = settings.AMITY_SERVER_KEY
+    sessions = SessionClient.create(
+        settings.amity_base_url,
+        settings.AMITY_API_KEY.get_secret_value(),
+        server_key.get_secret_value() if server_key is not None else None,
+    )
+    budgets: dict[str, SharedBudget] = {}
+
+    def budget(token: str) -> SharedBudget:
+        key = budget_key(token)
+        if key not in budgets:
+            budgets[key] = SharedBudget(outbox.transaction, key, settings.AMITY_RATE_LIMIT)
+        return budgets[key]
+
+    secret = Fernet(settings.BRIDGE_SECRET_KEY.get_secret_value().strip().encode())
+    return Authors(outbox.transaction, sessions, admin, secret, budget, outbox.clock)
 
 
 def _quietly(send: Any, *args: Any) -> None:
