@@ -20,15 +20,19 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
+from cryptography.fernet import Fernet
 from slack_bolt import App
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity.client import AmityClient
+from bridge.amity.sessions import SessionClient
 from bridge.delivery.approvals import Approvals
 from bridge.delivery.attach import Attacher
+from bridge.delivery.authors import Authors
 from bridge.delivery.budget import SharedBudget, budget_key
 from bridge.delivery.files import Downloader
 from bridge.delivery.outbox import Clock, Job, Outbox, make_engine, utc_now
+from bridge.delivery.people import People
 from bridge.delivery.replies import Replies
 from bridge.delivery.routestore import RouteStore
 from bridge.delivery.worker import Policy, Worker
@@ -68,6 +72,7 @@ class Bridge:
     metrics: Metrics
     amity: AmityClient
     downloads: httpx.Client
+    sessions: SessionClient | None  # posting as the author, when it is on
     _running: threading.Lock = field(default_factory=threading.Lock)
     last_poll: datetime | None = None
     housekeeping: list[Any] = field(default_factory=list)  # callables run before each poll
@@ -125,6 +130,8 @@ class Bridge:
         if finished:  # what ``build`` made; jobs still running would need them
             self.amity.close()
             self.downloads.close()
+            if self.sessions is not None:
+                self.sessions.close()
         return finished
 
     def health(self) -> tuple[int, dict[str, Any]]:
@@ -179,7 +186,21 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     )
     replies = Replies(slack)
     policy = Policy.from_settings(settings)
-    worker = Worker(outbox, slack, amity, routes, settings.post_url, attacher, replies, policy)
+    people = People(settings.BRIDGE_MENTIONS, slack, routes.users)
+    authors = _authors(settings, outbox, amity)
+    store = RouteStore(outbox.engine, routes, clock, ttl=settings.BRIDGE_ROUTES_CACHE_SECONDS)
+    worker = Worker(
+        outbox,
+        slack,
+        amity,
+        store.current,
+        settings.post_url,
+        attacher,
+        replies,
+        policy,
+        people,
+        authors,
+    )
     bolt = App(
         client=client,
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
@@ -196,6 +217,7 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         metrics,
         amity,
         downloads,
+        authors.sessions if authors is not None else None,
     )
 
     def tell_existing(job: Job, user: str) -> None:
@@ -204,7 +226,6 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     def respond_later(response_url: str, text: str) -> None:
         bridge.notices.submit(_quietly, slack.respond, response_url, text)
 
-    store = RouteStore(outbox.engine, routes, clock, ttl=settings.BRIDGE_ROUTES_CACHE_SECONDS)
     intake = _wire_rules(bridge, store, slack, amity, respond_later, tell_existing)
     bolt.event("reaction_added")(intake.on_reaction)
     bolt.command("/crosspost")(intake.on_command)
@@ -281,6 +302,28 @@ def _wire_rules(
 
     bridge.housekeeping.append(expire)
     return intake
+
+
+def _authors(settings: Settings, outbox: Outbox, admin: AmityClient) -> Authors | None:
+    """Posting as the author, when AMITY_API_KEY is set (else every post is the admin's)."""
+    if settings.AMITY_API_KEY is None or settings.BRIDGE_SECRET_KEY is None:
+        return None
+    server_key = settings.AMITY_SERVER_KEY
+    sessions = SessionClient.create(
+        settings.amity_base_url,
+        settings.AMITY_API_KEY.get_secret_value(),
+        server_key.get_secret_value() if server_key is not None else None,
+    )
+    budgets: dict[str, SharedBudget] = {}
+
+    def budget(token: str) -> SharedBudget:
+        key = budget_key(token)
+        if key not in budgets:
+            budgets[key] = SharedBudget(outbox.transaction, key, settings.AMITY_RATE_LIMIT)
+        return budgets[key]
+
+    secret = Fernet(settings.BRIDGE_SECRET_KEY.get_secret_value().strip().encode())
+    return Authors(outbox.transaction, sessions, admin, secret, budget, outbox.clock)
 
 
 def _quietly(send: Any, *args: Any) -> None:

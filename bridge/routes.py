@@ -6,6 +6,11 @@ routes:
     channels: [C0123ABCD]        # Slack channel IDs
     emoji: mega                  # reaction name, without colons
     community: 64be1f6cb9b4106b5a6bbf3f
+    post:                        # optional defaults added to every post of the route
+      tags: [slack]              # Amity tags (at most 5, 24 characters each)
+      hashtags: [news]           # always added to the post's hashtags (at most 30)
+      discoverable: true         # Amity's isDiscoverable (search and hashtag feeds)
+      attribution: "— shared from Slack by {author}"   # a last line; {author} {sharer} {channel}
 users:                           # optional Slack user ID -> Amity user ID
   U0123ABCD: alice
 ```
@@ -14,6 +19,7 @@ Nothing from a channel is published unless a route names that channel.
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,6 +30,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -42,6 +49,59 @@ class RoutesMissing(ConfigError):
     """There is no routes file: ``serve`` starts without routes, ``check`` says so."""
 
 
+# Amity's create-post limits on what a route adds (the create-post schema's tags and hashtags)
+MAX_TAGS = 5
+MAX_TAG_LENGTH = 24
+MAX_HASHTAGS = 30
+MAX_HASHTAG_LENGTH = 100
+ATTRIBUTION_FIELDS = frozenset({"author", "sharer", "channel"})
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG_LENGTH)]
+Hashtag = Annotated[
+    str, StringConstraints(pattern=r"^[^\s#]+$", min_length=1, max_length=MAX_HASHTAG_LENGTH)
+]
+
+
+class PostDefaults(BaseModel):
+    """What every post of a route carries, whatever the message says."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tags: Annotated[list[Tag], Field(max_length=MAX_TAGS)] = Field(default_factory=list)
+    hashtags: Annotated[list[Hashtag], Field(max_length=MAX_HASHTAGS)] = Field(default_factory=list)
+    discoverable: bool = True
+    attribution: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+
+    @field_validator("hashtags", mode="before")
+    @classmethod
+    def _without_sign(cls, value: object) -> object:
+        """``#news`` and ``news`` are the same hashtag (YAML needs quotes for ``#``)."""
+        if isinstance(value, list):
+            return [v.strip().removeprefix("#") if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("attribution")
+    @classmethod
+    def _known_fields(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as error:
+            raise ValueError(f"is not a valid template ({error}): write {{{{ for a brace") from None
+        if unknown := fields - ATTRIBUTION_FIELDS:
+            raise ValueError(
+                f"has unknown placeholders {', '.join(sorted(unknown))}: use "
+                + ", ".join(f"{{{name}}}" for name in sorted(ATTRIBUTION_FIELDS))
+            )
+        return value
+
+    def attribution_line(self, author: str, sharer: str, channel: str) -> str | None:
+        """The attribution line with the names filled in, or None without a template."""
+        if self.attribution is None:
+            return None
+        return self.attribution.format(author=author, sharer=sharer, channel=channel)
+
+
 class Route(BaseModel):
     """One channel group → community mapping."""
 
@@ -51,6 +111,7 @@ class Route(BaseModel):
     channels: list[ChannelId] = Field(default_factory=list)
     emoji: EmojiName
     community: Annotated[str, StringConstraints(min_length=1, max_length=900)]
+    post: PostDefaults = Field(default_factory=PostDefaults)
 
     # Where from and by whom (see ``bridge.listeners.permits``). The defaults keep a route
     # open to anyone in its channels, public channels of the workspace only.
@@ -130,7 +191,7 @@ class RoutesConfig(BaseModel):
         return next(named, None) or next(anywhere, None)
 
     def named(self, name: str) -> Route | None:
-        """The route called ``name``."""
+        """The route called ``name`` (a job remembers its route by name)."""
         return next((r for r in self.routes if r.name == name), None)
 
     def for_channel(self, channel: str) -> list[Route]:
@@ -187,6 +248,11 @@ HINTS = {
     "emoji": "a reaction name without colons, such as mega",
     "users": "Slack user IDs (U0123ABCD) mapped to Amity user IDs",
     "community": "the Amity community ID",
+    "tags": f"at most {MAX_TAGS} Amity tags of at most {MAX_TAG_LENGTH} characters",
+    "hashtags": f"at most {MAX_HASHTAGS} hashtags of at most {MAX_HASHTAG_LENGTH} characters, "
+    "without spaces",
+    "attribution": "a line such as '— shared from Slack by {author}'",
+    "discoverable": "true or false",
 }
 
 
@@ -199,7 +265,8 @@ def _describe(path: Path, error: ValidationError) -> list[str]:
         where = ".".join(str(part) for part in item["loc"]) or "top level"
         hint = next((h for key, h in HINTS.items() if key in map(str, item["loc"])), None)
         # lower only the first letter: the rest may quote a pattern, which must stay exact
-        message = "is missing" if item["type"] == "missing" else _lower_first(item["msg"])
+        said = str(item["msg"]).removeprefix("Value error, ")
+        message = "is missing" if item["type"] == "missing" else _lower_first(said)
         lines.append(f"{path}: {where} {message}" + (f" (expected {hint})" if hint else ""))
     return lines
 

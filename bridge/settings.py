@@ -14,10 +14,21 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class MentionStrategy(StrEnum):
+    """How a mentioned Slack user is matched with an Amity user (an unmatched one stays
+    plain ``@Name`` text and is not notified)."""
+
+    map = "map"  # the routes file's ``users:`` table
+    email = "email"  # the Amity user ID is the Slack user's email (needs users:read.email)
+    slack_id = "slack_id"  # the Amity user ID is the Slack user ID
+    none = "none"  # nobody: every mention is plain text
 
 
 class AmityRegion(StrEnum):
@@ -57,6 +68,14 @@ HOW_TO_FIX: dict[str, str] = {
     "BRIDGE_UPLOAD_CONCURRENCY": "how many files of one message upload at once, 1 to 10",
     "AMITY_RATE_LIMIT": "the number of Amity requests allowed per 5 seconds for the admin "
     "token, all instances together (default 100)",
+    "BRIDGE_MENTIONS": "one of map, email, slack_id, none: how mentioned Slack users are "
+    "matched with Amity users (default map)",
+    "AMITY_API_KEY": "your Amity network's API key (Console > Settings > Security), to post "
+    "as the author; or leave it unset to post everything as the admin user",
+    "AMITY_SERVER_KEY": "your network's server key (Console > Settings > Security), needed "
+    "when the network is in secure mode; else leave it unset",
+    "BRIDGE_SECRET_KEY": "a key that encrypts the stored Amity session tokens, made with "
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'",
     "PORT": "a TCP port number",
     "BRIDGE_MAX_BODY_BYTES": "the largest request body accepted, in bytes, at least 65536 "
     "(default 1048576)",
@@ -121,6 +140,10 @@ class Settings(StoreSettings):
     AMITY_RATE_LIMIT: int = Field(default=100, ge=1)
     BRIDGE_MAX_FILE_MB: float = Field(default=100.0, gt=0)
     BRIDGE_UPLOAD_CONCURRENCY: int = Field(default=3, ge=1, le=10)
+    BRIDGE_MENTIONS: MentionStrategy = MentionStrategy.map
+    AMITY_API_KEY: SecretStr | None = None
+    AMITY_SERVER_KEY: SecretStr | None = None
+    BRIDGE_SECRET_KEY: SecretStr | None = None
     PORT: int = Field(default=3000, ge=0, le=65535)
     BRIDGE_MAX_BODY_BYTES: int = Field(default=1_048_576, ge=65_536)
     BRIDGE_METRICS_TOKEN: SecretStr | None = None
@@ -156,10 +179,36 @@ class Settings(StoreSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
-    @field_validator("BRIDGE_METRICS_TOKEN")
+    @field_validator("BRIDGE_METRICS_TOKEN", "AMITY_API_KEY", "AMITY_SERVER_KEY")
     @classmethod
     def _optional_secret(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("BRIDGE_SECRET_KEY")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            Fernet(value.get_secret_value().strip().encode())
+        except ValueError:
+            raise ValueError("is not a Fernet key (32 bytes in URL-safe base64)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _secret_key_for_sessions(self) -> Settings:
+        if self.AMITY_API_KEY is not None and self.BRIDGE_SECRET_KEY is None:
+            raise ValueError(
+                "setting BRIDGE_SECRET_KEY is missing: AMITY_API_KEY is set, and the bridge "
+                "keeps Amity session tokens encrypted with that key: set it to "
+                + HOW_TO_FIX["BRIDGE_SECRET_KEY"]
+            )
+        return self
+
+    @property
+    def posts_as_author(self) -> bool:
+        """Whether people's posts go out under their own Amity identity when possible."""
+        return self.AMITY_API_KEY is not None
 
     @field_validator("BRIDGE_MAX_ATTEMPTS", mode="before")
     @classmethod
@@ -207,7 +256,10 @@ def describe_errors(error: ValidationError) -> list[str]:
     """One line per bad setting: its name, what is wrong, how to fix it. No values echoed."""
     lines = []
     for item in error.errors():
-        name = str(item["loc"][0]) if item["loc"] else "settings"
+        if not item["loc"]:  # a rule across settings says it all itself
+            lines.append(_reason(item["msg"]))
+            continue
+        name = str(item["loc"][0])
         problem = "is missing" if item["type"] == "missing" else _reason(item["msg"])
         fix = HOW_TO_FIX.get(name, "see the README's settings table")
         lines.append(f"setting {name} {problem}: set it to {fix}")

@@ -29,6 +29,7 @@ class SlackDouble:
     messages: dict[tuple[str, str], SlackMessage] = field(default_factory=dict)
     files: dict[str, SlackFile] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)  # by user ID
     tz: str | None = "Europe/Paris"
     members: set[tuple[str, str]] = field(default_factory=set)  # (channel, user) pairs
     replies: list[Sent] = field(default_factory=list)
@@ -52,6 +53,9 @@ class SlackDouble:
 
     def user_names(self, user_ids: Iterable[str]) -> dict[str, str]:
         return {u: self.names[u] for u in user_ids if u in self.names}
+
+    def user_emails(self, user_ids: Iterable[str]) -> dict[str, str]:
+        return {u: self.emails[u] for u in user_ids if u in self.emails}
 
     def channel_names(self, channel_ids: Iterable[str]) -> dict[str, str]:
         return {c: self.names[c] for c in channel_ids if c in self.names}

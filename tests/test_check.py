@@ -8,18 +8,21 @@ import pytest
 from bridge_standins.amity import FakeAmity
 from bridge_standins.slack import FakeSlack
 from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, POST_URL, ROUTES, SIGNING_SECRET
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bridge.cli import main
 from bridge.delivery.budget import budget_key
-from bridge.delivery.jobs import rate_budget
+from bridge.delivery.jobs import amity_sessions, rate_budget
 from bridge.delivery.outbox import Outbox, make_engine, utc_now
 from bridge.delivery.routestore import RouteStore
 from bridge.ops.check import Check, run_checks
 from bridge.routes import Route, load_routes
-from bridge.settings import Settings
+from bridge.settings import MentionStrategy, Settings
 
 Fakes = tuple[FakeSlack, FakeAmity]
+KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture
@@ -46,7 +49,7 @@ def env(tmp_path: Path, fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> dict[s
     return values
 
 
-def checks(**override: str) -> dict[str, Check]:
+def checks(**override: object) -> dict[str, Check]:
     settings = Settings()
     settings = settings.model_copy(update=dict(override))
     results = run_checks(settings, load_routes(settings.BRIDGE_CONFIG))
@@ -64,8 +67,10 @@ def test_all_good(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> No
         "slack token",
         "slack scopes",
         "signing secret",
+        "mentions",
         f"channel {NEWS}",
         "route announcements",
+        "post as author",
         "store",
     ]
 
@@ -207,3 +212,39 @@ def test_each_route_rules_and_stored_routes(env: dict[str, str], fakes: Fakes) -
         "from C0RANDOM1; publish: only members of S0EDITORS; also private channels and DMs"
     )
     assert result["channel C0RANDOM1"].ok
+
+
+def test_mention_strategy_is_reported(env: dict[str, str]) -> None:
+    """check names the mention strategy; email needs the users:read.email scope."""
+    assert "BRIDGE_MENTIONS=map" in checks()["mentions"].detail
+    assert checks(BRIDGE_MENTIONS=MentionStrategy.email)["slack scopes"].ok
+
+
+def test_email_strategy_without_the_scope_fails(env: dict[str, str], fakes: Fakes) -> None:
+    """Without users:read.email, the email strategy is a FAIL naming the scope."""
+    slack, _ = fakes
+    slack.scopes.remove("users:read.email")
+    assert checks()["slack scopes"].ok  # map does not need it
+    scopes = checks(BRIDGE_MENTIONS=MentionStrategy.email)["slack scopes"]
+    assert not scopes.ok and "users:read.email" in scopes.detail
+
+
+def test_posting_as_the_author_is_checked(env: dict[str, str], fakes: Fakes) -> None:
+    """Off without AMITY_API_KEY; with it, a session for a mapped person is registered
+    (and stored for the bridge); a wrong key is a FAIL that names the settings."""
+    _, amity = fakes
+    assert checks()["post as author"].detail.startswith("off (AMITY_API_KEY is not set)")
+    keys = {"AMITY_API_KEY": SecretStr("amity-api-key"), "BRIDGE_SECRET_KEY": SecretStr(KEY)}
+    nobody = checks(**keys)["post as author"]
+    assert nobody.ok and "nobody has posted as themselves yet" in nobody.detail
+    amity.sessions.add_user("alice-amity")
+    works = checks(**keys)["post as author"]
+    assert works.ok and "a session for alice-amity works" in works.detail
+    assert amity.sessions.created == [("alice-amity", "bridge-alice-amity")]
+    box = Outbox(make_engine(env["DATABASE_URL"]))
+    with box.transaction() as conn:
+        assert conn.execute(select(amity_sessions.c.user_id)).scalars().all() == ["alice-amity"]
+    box.engine.dispose()
+    amity.sessions.api_key = "rotated"
+    refused = checks(**keys)["post as author"]
+    assert not refused.ok and "check AMITY_API_KEY" in refused.detail

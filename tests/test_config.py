@@ -233,3 +233,32 @@ def test_same_emoji_in_different_channels_is_fine(tmp_path: Path) -> None:
     )
     config = load_routes(write(tmp_path, text))
     assert config.for_reaction("C0456EFGH", "mega") == config.routes[1]
+
+
+def test_posting_as_the_author_needs_a_secret_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """AMITY_API_KEY without BRIDGE_SECRET_KEY stops start-up with how to make a key."""
+    with pytest.raises(ValidationError) as caught:
+        settings(monkeypatch, tmp_path, AMITY_API_KEY="api-key")
+    [line] = describe_errors(caught.value)
+    assert line.startswith("setting BRIDGE_SECRET_KEY is missing: AMITY_API_KEY is set")
+    assert "Fernet.generate_key()" in line and "api-key" not in line
+
+
+def test_secret_key_must_be_a_fernet_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A key that is not 32 bytes of URL-safe base64 is refused, without echoing it."""
+    with pytest.raises(ValidationError) as caught:
+        settings(monkeypatch, tmp_path, AMITY_API_KEY="k", BRIDGE_SECRET_KEY="short-secret")
+    [line] = describe_errors(caught.value)
+    assert line.startswith("setting BRIDGE_SECRET_KEY is not a Fernet key")
+    assert "short-secret" not in line
+
+
+def test_mentions_and_author_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """map and admin-only posting by default; blank keys mean unset."""
+    s = settings(monkeypatch, tmp_path, AMITY_API_KEY=" ", AMITY_SERVER_KEY="")
+    assert s.BRIDGE_MENTIONS == "map" and not s.posts_as_author
+    with pytest.raises(ValidationError) as caught:
+        settings(monkeypatch, tmp_path, BRIDGE_MENTIONS="names")
+    assert "BRIDGE_MENTIONS" in describe_errors(caught.value)[0]

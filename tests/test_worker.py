@@ -12,10 +12,12 @@ import pytest
 from bridge.delivery.attach import Attacher
 from bridge.delivery.files import Downloader
 from bridge.delivery.outbox import Job, JobState, NewJob, Outbox
+from bridge.delivery.people import People
 from bridge.delivery.progress import Progress
 from bridge.delivery.replies import Replies
 from bridge.delivery.worker import Policy, Worker
 from bridge.routes import Route, RoutesConfig
+from bridge.settings import MentionStrategy
 from bridge.slack.message import SlackMessage
 from tests.amity_double import AmityDouble
 from tests.slack_double import SlackDouble
@@ -62,7 +64,11 @@ def worker(outbox: Outbox, slack: SlackDouble, amity: AmityDouble) -> Iterator[W
         max_bytes=10_000_000,
         parallel=2,
     )
-    worker = Worker(outbox, slack, client, ROUTES, post_url, attacher, Replies(slack), POLICY)
+    people = People(MentionStrategy.map, slack, ROUTES.users)
+    replies = Replies(slack)
+    worker = Worker(
+        outbox, slack, client, lambda: ROUTES, post_url, attacher, replies, POLICY, people
+    )
     yield worker
     worker.close()
     client.close()

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
+from urllib.parse import quote
 
 import httpx
 
@@ -54,10 +55,17 @@ class AmityClient:
         http: httpx.Client,
         limiter: Limiter | None = None,
         observe: Observer | None = None,
+        token: str | None = None,
     ) -> None:
         self.http = http
         self.limiter = limiter
         self.observe = observe
+        self.token = token  # a user's access token instead of the client's admin token
+
+    def as_user(self, token: str, limiter: Limiter | None) -> AmityClient:
+        """The same connections, authenticated with a user's access token (and that
+        token's own rate budget): what this client sends goes out as that user."""
+        return AmityClient(self.http, limiter, self.observe, token)
 
     @classmethod
     def create(
@@ -100,6 +108,8 @@ class AmityClient:
                 self.observe("amity", operation, time.perf_counter() - started, code)
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.token is not None:
+            kwargs["headers"] = {"Authorization": f"Bearer {self.token}"}
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.TimeoutException as error:
@@ -148,6 +158,16 @@ class AmityClient:
             return str(answer[0]["fileId"])
         except (KeyError, IndexError, TypeError) as error:
             raise AmityRetryable("Amity's upload answer had no fileId in it") from error
+
+    def user_exists(self, user_id: str) -> bool:
+        """``GET /api/v3/users/{userId}``: whether the user has an Amity account."""
+        try:
+            self._request("GET", f"api/v3/users/{quote(user_id, safe='')}")
+        except AmityRejected as error:
+            if error.status == 404 or error.code == 400400:
+                return False
+            raise
+        return True
 
     def get_community(self, community_id: str) -> dict[str, Any] | None:
         """``GET /api/v3/communities/{communityId}``, or None when it does not exist."""

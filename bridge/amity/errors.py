@@ -75,6 +75,7 @@ class AmityRejected(AmityError, Permanent):
 
     subject: str | None = None  # the file being uploaded, when it was an upload
     target: str | None = None  # the community posted to, when it was a create-post
+    author: str | None = None  # the Amity user posted as, when it was not the admin
 
     @property
     def advice(self) -> str:
@@ -93,7 +94,10 @@ class AmityRejected(AmityError, Permanent):
                 return FILE_NOT_FOUND
             return COMMUNITY_NOT_FOUND.format(f" {self.target}" if self.target else "")
         code = self.code or {401: 400100, 403: 400300}.get(self.status or 0, 0)
-        return ADVICE.get(code, "Amity refused the post")
+        advice = ADVICE.get(code, "Amity refused the post")
+        if self.author:
+            advice = advice.replace("the Amity admin user", f"the Amity user {self.author}")
+        return advice
 
 
 class AmityAlreadyExists(AmityRejected):

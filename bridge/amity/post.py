@@ -17,6 +17,8 @@ MAX_ATTACHMENTS = 10
 MAX_HASHTAGS = 30
 MAX_HASHTAG_LENGTH = 100
 MAX_LINKS = 100
+MAX_TAGS = 5
+MAX_TAG_LENGTH = 24
 MAX_ID = 900
 
 
@@ -83,6 +85,14 @@ class CreatePost(_Model):
         ]
         | None
     ) = None
+    tags: (
+        Annotated[
+            list[Annotated[str, Field(min_length=1, max_length=MAX_TAG_LENGTH)]],
+            Field(max_length=MAX_TAGS),
+        ]
+        | None
+    ) = None
+    isDiscoverable: bool | None = None  # noqa: N815 (Amity's name; Amity's default is true)
     mentionees: Annotated[list[Mentionees], Field(max_length=2)] | None = None
     metadata: dict[str, Any] | None = None
     createdAt: str | None = None  # noqa: N815 (Amity's name)

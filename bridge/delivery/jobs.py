@@ -119,6 +119,18 @@ approvals = Table(
     UniqueConstraint("channel_id", "message_ts", "route_name", name="uq_approvals_message"),
 )
 
+# One row per Amity user the bridge posts as: the session's access token, encrypted with
+# BRIDGE_SECRET_KEY (Fernet), and when it expires.
+amity_sessions = Table(
+    "amity_sessions",
+    metadata,
+    Column("user_id", String(50), primary_key=True),  # the Amity user ID
+    Column("device_id", String(150), nullable=False),
+    Column("token", Text, nullable=False),  # Fernet ciphertext, never the token itself
+    Column("expires_at", DateTime, nullable=False),  # naive UTC
+    Column("updated_at", DateTime, nullable=False),
+)
+
 
 @dataclass(frozen=True)
 class NewJob:

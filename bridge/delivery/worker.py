@@ -31,21 +31,24 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.amity.client import AmityAlreadyExists, AmityClient
-from bridge.amity.post import Attachment
+from bridge.amity.client import AmityAlreadyExists, AmityClient, AmityRejected
+from bridge.amity.post import Attachment, CreatePost
 from bridge.delivery.attach import Attacher
+from bridge.delivery.authors import Authors
 from bridge.delivery.outbox import Job, JobState, LeaseLost, Outbox
+from bridge.delivery.people import People
 from bridge.delivery.progress import Progress, SkippedFile
 from bridge.delivery.replies import Replies
 from bridge.delivery.when import parse_when, resolve, zone
 from bridge.failures import Fail, Failure, Retry, Retryable, RetryRules, decide
-from bridge.routes import RoutesConfig
+from bridge.routes import PostDefaults, RoutesConfig
 from bridge.settings import Settings
 from bridge.slack.api import SlackError, SlackRejected, SlackRetryable
 from bridge.slack.message import SlackMessage
 from bridge.slack.port import SlackPort
 from bridge.translate.draft import (
     Draft,
+    EmptyMessage,
     Names,
     TranslationError,
     referenced_ids,
@@ -53,7 +56,9 @@ from bridge.translate.draft import (
     text_to_draft,
     to_create_post,
     to_draft,
+    with_footer,
 )
+from bridge.translate.render import UNKNOWN_USER
 
 log = logging.getLogger("bridge.delivery.worker")
 NOT_A_MEMBER = (
@@ -113,13 +118,17 @@ class Worker:
         outbox: Outbox,
         slack: SlackPort,
         amity: AmityClient,
-        routes: RoutesConfig,
+        routes: Callable[[], RoutesConfig],
         post_url: Callable[[str, str], str],
         attacher: Attacher,
         replies: Replies,
         policy: Policy,
+        people: People,
+        authors: Authors | None = None,
     ) -> None:
         self.outbox = outbox
+        self.authors = authors  # None: every post is the admin's
+        self.people = people  # who a Slack user is on Amity (mentions, posting as them)
         self.slack = slack
         self.amity = amity
         self.routes = routes
@@ -313,7 +322,7 @@ class Worker:
         log.info("bridge.job_scheduled", extra={"job_id": job.id, "run_at": run_at.isoformat()})
 
     def _create_post(self, job: Job, message: SlackMessage | None, progress: Progress) -> None:
-        draft = self._draft(job, message)
+        draft, names = self._draft(job, message)
         attachments: list[Attachment] = []
         if message is not None and message.files:
             attachments, skipped = self.attacher.attach(
@@ -326,19 +335,82 @@ class Worker:
                 raise TranslationError(
                     f"the message has no text and no file could be attached ({reasons})"
                 )
-        body = to_create_post(
-            draft,
-            community_id=job.community_id,
-            post_id=job.post_id,
-            created_at=self._created_at(job, message),
-            metadata=self._metadata(job, message),
-            attachments=attachments,
-        )
+        if not draft.text.strip() and not attachments:
+            raise EmptyMessage
+        defaults = self._defaults(job)
+        author = _author(job, message)
+
+        def body(shared_by: bool) -> CreatePost:
+            footer = self._footer(job, message, names, defaults)
+            if shared_by and "{author}" not in (defaults.attribution or ""):
+                footer.append(f"— shared by {names.users.get(author, UNKNOWN_USER)}")
+            return to_create_post(
+                with_footer(draft, footer),
+                community_id=job.community_id,
+                post_id=job.post_id,
+                created_at=self._created_at(job, message),
+                metadata=self._metadata(job, message),
+                attachments=attachments,
+                defaults=defaults,
+            )
+
+        amity_id = self.people.amity_id(author) if self.authors is not None else None
+        if amity_id is not None and self._post_as(job, amity_id, names.users.get(author), body):
+            return
+        self._send(job, self.amity, body(shared_by=amity_id is not None))
+
+    def _post_as(
+        self, job: Job, amity_id: str, name: str | None, body: Callable[[bool], CreatePost]
+    ) -> bool:
+        """Post as the author; False when it must fall back to the admin token (no Amity
+        account, session refused, not a member of the community). A token Amity no
+        longer takes (expired, revoked) is replaced by a new session once."""
+        assert self.authors is not None
+        for renew in (False, True):
+            client = self.authors.client(amity_id, name, renew=renew)
+            if client is None:
+                return False
+            try:
+                self._send(job, client, body(False))
+            except AmityRejected as error:
+                if error.code != 400100 and error.status != 401:
+                    error.author = amity_id  # muted, banned...: told, never posted by the admin
+                    raise
+                if "not join" in str(error).lower():
+                    log.info("bridge.author_not_member", extra={"job_id": job.id})
+                    return False
+                log.info("bridge.session_rejected", extra={"job_id": job.id, "renewed": renew})
+                continue
+            log.info("bridge.posted_as_author", extra={"job_id": job.id})
+            return True
+        return False
+
+    def _send(self, job: Job, client: AmityClient, body: CreatePost) -> None:
         try:
-            self.amity.create_post(body)
+            client.create_post(body)
         except AmityAlreadyExists:
             log.info("bridge.post_existed", extra={"job_id": job.id, "post_id": job.post_id})
         log.info("bridge.post_created", extra={"job_id": job.id, "post_id": job.post_id})
+
+    def _defaults(self, job: Job) -> PostDefaults:
+        """The job's route's post defaults (none when the route is gone since)."""
+        route = self.routes().named(job.route_name)  # the routes in force now
+        return route.post if route is not None else PostDefaults()
+
+    def _footer(
+        self, job: Job, message: SlackMessage | None, names: Names, defaults: PostDefaults
+    ) -> list[str]:
+        """The route's attribution line, with the author's, sharer's and channel's names."""
+        if defaults.attribution is None:
+            return []
+        author = _author(job, message)
+        channel = self.slack.channel_names([job.channel_id]).get(job.channel_id, "")
+        line = defaults.attribution_line(
+            author=names.users.get(author, UNKNOWN_USER),
+            sharer=names.users.get(job.requested_by, UNKNOWN_USER),
+            channel=f"#{channel}" if channel else "",
+        )
+        return [line] if line else []
 
     def _message(self, job: Job, progress: Progress) -> SlackMessage | None:
         if job.kind != "message" or job.message_ts is None:
@@ -354,16 +426,19 @@ class Worker:
             raise Skip("bot messages are not cross-posted")
         return message
 
-    def _draft(self, job: Job, message: SlackMessage | None) -> Draft:
+    def _draft(self, job: Job, message: SlackMessage | None) -> tuple[Draft, Names]:
+        """The post text, and the names resolved for it (the author's and sharer's too)."""
         refs = referenced_ids(message) if message else referenced_ids_in_text(job.text or "")
+        people = refs.users | {_author(job, message), job.requested_by}
         names = Names(
-            users=self.slack.user_names(refs.users),
+            users=self.slack.user_names(people),
             channels=self.slack.channel_names(refs.channels),
             usergroups=self.slack.usergroup_handles(refs.usergroups),
         )
+        amity_ids = self.people.amity_ids(refs.users)
         if message is not None:
-            return to_draft(message, names, self.routes.users)
-        return text_to_draft(job.text or "", names, self.routes.users)
+            return to_draft(message, names, amity_ids), names
+        return text_to_draft(job.text or "", names, amity_ids), names
 
     def _created_at(self, job: Job, message: SlackMessage | None) -> datetime:
         if job.scheduled_for is not None:
@@ -430,3 +505,8 @@ class Worker:
         self.stopping.set()
         self.pool.shutdown(wait=wait, cancel_futures=True)
         self._heart_stop.set()
+
+
+def _author(job: Job, message: SlackMessage | None) -> str:
+    """Who wrote what is posted: the message's author, or whoever typed the command."""
+    return (message.user if message is not None else None) or job.requested_by

@@ -20,11 +20,13 @@ from bridge.delivery.budget import SharedBudget, budget_key
 from bridge.delivery.migrate import is_current
 from bridge.delivery.outbox import Outbox, make_engine, utc_now
 from bridge.delivery.routestore import RouteStore
+from bridge.ops.authorcheck import check_authors
 from bridge.ops.diagnose import describe, one_line, schema_problem, sqlite_file
 from bridge.routes import RoutesConfig, describe_rules
-from bridge.settings import Settings
+from bridge.settings import MentionStrategy, Settings
 from bridge.slack.scopes import bot_scopes
 
+EMAIL_SCOPES = frozenset({"users:read.email"})  # only the email mention strategy reads them
 REINSTALL = "add it to the app (manifest.yml has them all) and reinstall the app to the workspace"
 
 
@@ -41,8 +43,17 @@ class Check:
         return f"{'OK  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
 
 
-def check_slack(client: WebClient) -> list[Check]:
-    """The token works, and has every scope the features need."""
+MENTIONS = {
+    MentionStrategy.map: "mentioned people listed in the routes file's users: are notified",
+    MentionStrategy.email: "a mentioned person's Amity user ID is their Slack email",
+    MentionStrategy.slack_id: "a mentioned person's Amity user ID is their Slack user ID",
+    MentionStrategy.none: "mentions stay plain text, nobody is notified",
+}
+
+
+def check_slack(client: WebClient, unused: frozenset[str] = frozenset()) -> list[Check]:
+    """The token works, and has every scope of the manifest but the ``unused`` ones (of
+    features the settings leave off)."""
     try:
         answer = client.auth_test()
     except SlackApiError as error:
@@ -73,10 +84,20 @@ def check_slack(client: WebClient) -> list[Check]:
     ]
     header = next((v for k, v in answer.headers.items() if k.lower() == "x-oauth-scopes"), "")
     granted = {s.strip() for s in (header[0] if isinstance(header, list) else header).split(",")}
-    missing = [s for s in bot_scopes() if s not in granted]
+    missing = [s for s in bot_scopes() if s not in granted and s not in unused]
     detail = f"missing {', '.join(missing)}: {REINSTALL}" if missing else "all granted"
     checks.append(Check("slack scopes", not missing, detail))
     return checks
+
+
+def check_mentions(strategy: MentionStrategy, routes: RoutesConfig) -> Check:
+    """Which mention strategy is in use, and what it means."""
+    detail = f"BRIDGE_MENTIONS={strategy.value}: {MENTIONS[strategy]}"
+    if strategy is MentionStrategy.map:
+        detail += f" ({len(routes.users)} listed)"
+    elif routes.users:
+        detail += " (the routes file's users: table is not used)"
+    return Check("mentions", True, detail)
 
 
 def check_channels(client: WebClient, routes: RoutesConfig) -> list[Check]:
@@ -173,10 +194,12 @@ def run_checks(settings: Settings, routes: RoutesConfig) -> list[Check]:
         base_url=settings.SLACK_API_URL,
         timeout=15,
     )
-    checks = check_slack(client)
+    email = settings.BRIDGE_MENTIONS is MentionStrategy.email
+    checks = check_slack(client, frozenset() if email else EMAIL_SCOPES)
     checks.append(Check("signing secret", True, "set (Slack requests are verified with it)"))
     engine = make_engine(settings.DATABASE_URL)
     routes = with_stored_routes(engine, settings, routes)
+    checks.append(check_mentions(settings.BRIDGE_MENTIONS, routes))
     if checks[0].ok:
         checks += check_channels(client, routes)
     amity = AmityClient.create(
@@ -187,6 +210,8 @@ def run_checks(settings: Settings, routes: RoutesConfig) -> list[Check]:
     )
     try:
         checks += check_amity(amity, routes)
+        store = engine if shared_budget(engine, settings) is not None else None
+        checks.append(Check("post as author", *check_authors(settings, routes, amity, store)))
     finally:
         amity.close()
         engine.dispose()

@@ -197,16 +197,35 @@ class SlackGateway:
         names = {}
         for user_id in user_ids:
             name = self._cached(f"user:{user_id}")
-            if name is None:
-                try:
-                    user = self._call("users.info", user=user_id).get("user", {})
-                except SlackRejected:
-                    continue  # unknown user: the translation falls back to the ID
-                profile = user.get("profile", {})
-                name = profile.get("display_name") or user.get("real_name") or user.get("name")
-                name = self._remember(f"user:{user_id}", str(name or user_id))
-            names[user_id] = name
+            if name is None and self._lookup_user(user_id):
+                name = self._cached(f"user:{user_id}")
+            if name is not None:
+                names[user_id] = name
         return names
+
+    def user_emails(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """Emails (``profile.email``, given only with the ``users:read.email`` scope) of
+        the users who have one; cached with their names."""
+        emails = {}
+        for user_id in user_ids:
+            if self._cached(f"user:{user_id}") is None and not self._lookup_user(user_id):
+                continue
+            email = self._cached(f"email:{user_id}")
+            if email:
+                emails[user_id] = email
+        return emails
+
+    def _lookup_user(self, user_id: str) -> bool:
+        """One ``users.info``: remember the name and the email (empty when not given)."""
+        try:
+            user = self._call("users.info", user=user_id).get("user", {})
+        except SlackRejected:
+            return False  # unknown user: the translation falls back to the label
+        profile = user.get("profile", {})
+        name = profile.get("display_name") or user.get("real_name") or user.get("name")
+        self._remember(f"user:{user_id}", str(name or user_id))
+        self._remember(f"email:{user_id}", str(profile.get("email") or ""))
+        return True
 
     def file_info(self, file_id: str) -> SlackFile:
         """A file's full metadata (``files.info``), for files marked check_file_info."""

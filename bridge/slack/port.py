@@ -28,6 +28,9 @@ class SlackPort(Protocol):
     def user_names(self, user_ids: Iterable[str]) -> dict[str, str]:
         """Display names by user ID (unknown IDs left out)."""
 
+    def user_emails(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """Emails by user ID (left out when unknown, or without ``users:read.email``)."""
+
     def channel_names(self, channel_ids: Iterable[str]) -> dict[str, str]:
         """Channel names by ID (unknown IDs left out)."""
 

@@ -9,7 +9,7 @@ positions.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from bridge.amity.post import (
     utf16_len,
 )
 from bridge.failures import Permanent
+from bridge.routes import PostDefaults
 from bridge.slack.message import SlackMessage
 from bridge.translate.compose import message_pieces, system_notice
 from bridge.translate.mrkdwn import (
@@ -51,6 +52,7 @@ __all__ = [
     "text_to_draft",
     "to_create_post",
     "to_draft",
+    "with_footer",
 ]
 
 
@@ -121,6 +123,16 @@ def text_to_draft(text: str, names: Names, user_map: Mapping[str, str]) -> Draft
     return Renderer(names, user_map).render(parse_mrkdwn(text))
 
 
+def with_footer(draft: Draft, lines: Sequence[str]) -> Draft:
+    """The draft with ``lines`` (attribution) after its text, a blank line between; the
+    lines are plain text, and mention and link positions before them do not move."""
+    footer = "\n".join(line for line in lines if line.strip())
+    if not footer:
+        return draft
+    text = f"{draft.text}\n\n{footer}" if draft.text.strip() else footer
+    return replace(draft, text=text)
+
+
 def to_create_post(
     draft: Draft,
     *,
@@ -129,8 +141,10 @@ def to_create_post(
     created_at: datetime,
     metadata: Mapping[str, Any],
     attachments: Sequence[Attachment] = (),
+    defaults: PostDefaults | None = None,
 ) -> CreatePost:
-    """The create-post body; raises EmptyMessage or TextTooLong (never truncates)."""
+    """The create-post body with the route's ``defaults`` (tags, hashtags first, whether
+    discoverable); raises EmptyMessage or TextTooLong (never truncates)."""
     if not draft.text.strip() and not attachments:
         raise EmptyMessage
     length = utf16_len(draft.text)
@@ -144,13 +158,17 @@ def to_create_post(
             for m in mentions
         ]
     user_ids = list(dict.fromkeys(mention.amity_user_id for mention in mentions))
+    defaults = defaults or PostDefaults()
+    hashtags = list(dict.fromkeys([*defaults.hashtags, *draft.hashtags]))[:MAX_HASHTAGS]
     return CreatePost(
         data=PostData(text=draft.text),
         targetId=community_id,
         postId=post_id,
         createdAt=_timestamp(created_at),
         links=list(draft.links[:MAX_LINKS]) or None,
-        hashtags=list(draft.hashtags[:MAX_HASHTAGS]) or None,
+        hashtags=hashtags or None,
+        tags=list(defaults.tags) or None,
+        isDiscoverable=None if defaults.discoverable else False,
         mentionees=[Mentionees(userIds=user_ids)] if user_ids else None,
         metadata=extra,
         attachments=list(attachments) or None,

@@ -2,8 +2,11 @@
 
 Endpoints: ``POST /api/v4/posts``, ``GET /api/v3/posts/{postId}``,
 ``GET /api/v3/communities/{communityId}``; uploads (``POST /api/v4/images|videos|files``)
-and attachments: see :mod:`bridge_standins.amity_files`. Every request needs
-``Authorization: Bearer <token>``. Errors use Amity's envelope
+and attachments: see :mod:`bridge_standins.amity_files`; users, auth tokens and sessions:
+see :mod:`bridge_standins.amity_sessions`. Every request but the auth token's and the
+session's needs ``Authorization: Bearer <token>``: the admin token, or a live access token
+(a post made with one is that user's, and needs the user to be a community member).
+Errors use Amity's envelope
 ``{"status": "error", "code", "message"[, "data": {"detail": [...]}]}``.
 
 ======  ======  ============================================================
@@ -50,8 +53,16 @@ from urllib.parse import unquote
 from bridge_standins import amity_rules as rules
 from bridge_standins.amity_files import AmityFileServer, Upload
 from bridge_standins.amity_rules import AmityApiError
+from bridge_standins.amity_sessions import Sessions
 from bridge_standins.chaos import Chaos, Fault
-from bridge_standins.server import HttpRequest, Reply, hang_up, json_reply, parse_json
+from bridge_standins.server import (
+    HttpRequest,
+    Reply,
+    hang_up,
+    json_reply,
+    parse_json,
+    text_reply,
+)
 
 __all__ = ["AmityApiError", "AmityRequest", "FakeAmity", "Fault", "Upload"]
 
@@ -77,6 +88,9 @@ class _Fault:
     retry_after: int | None = None
 
 
+UNAUTHENTICATED = frozenset({"/api/v4/authentication/token", "/api/v5/sessions"})
+
+
 class FakeAmity(AmityFileServer):
     """Amity's post, community and upload endpoints, with settable rules and faults."""
 
@@ -84,11 +98,15 @@ class FakeAmity(AmityFileServer):
         self,
         token: str = "amity-admin-token",  # noqa: S107 - a stand-in's test token
         *,
+        api_key: str = "amity-api-key",
+        server_key: str = "amity-server-key",
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         super().__init__(host, port)
         self.token = token
+        self.sessions = Sessions(api_key, server_key)
+        self._post_tokens: dict[str, str] = {}
         self.blocked_words: set[str] = set()
         self.link_allowlist: set[str] | None = None
         self.delay_seconds: float = 0.0
@@ -108,6 +126,9 @@ class FakeAmity(AmityFileServer):
         self.add_route("GET", r"/api/v3/posts/(?P<id>[^/]+)", self._get_post)
         self.add_route("GET", r"/api/v3/communities/(?P<id>[^/]+)", self._get_community)
         self.add_route("GET", r"/api/v3/communities", self._search_communities)
+        self.add_route("POST", r"/api/v4/authentication/token", self._auth_token)
+        self.add_route("POST", r"/api/v5/sessions", self._register)
+        self.add_route("GET", r"/api/v3/users/(?P<id>[^/]+)", self._get_user)
 
     def add_community(
         self,
@@ -201,6 +222,11 @@ class FakeAmity(AmityFileServer):
         with self._lock:
             return self._rate_limited
 
+    def post_token(self, post_id: str) -> str | None:
+        """The bearer token the post ``post_id`` was created with."""
+        with self._lock:
+            return self._post_tokens.get(post_id)
+
     def post_count(self, post_id: str | None = None) -> int:
         """How many posts are stored (with ``post_id``: 1 if that one is, else 0)."""
         with self._lock:
@@ -222,7 +248,10 @@ class FakeAmity(AmityFileServer):
             return self._fault_reply(fault)
         if (early := self._random_fault(request.path)) is not None:
             return early
-        if request.bearer_token() != self.token:
+        if request.path in UNAUTHENTICATED:
+            return None
+        token = request.bearer_token()
+        if token != self.token and self.sessions.session_user(token) is None:
             return AmityApiError(401, 400100, "Unauthorized").reply()
         return None
 
@@ -303,11 +332,15 @@ class FakeAmity(AmityFileServer):
             body = parse_json(request.body)
         except ValueError:
             return AmityApiError(400, 400000, "Bad Request: the body is not JSON").reply()
+        token = request.bearer_token() or ""
+        user = self.sessions.session_user(token)
         try:
             rules.validate_body(body)
             rules.check_has_content(body)
+            if user is not None and body.get("targetType") == "community":
+                self.sessions.check_member(user, str(body.get("targetId")))
             with self._lock:
-                post, community = self._store(body)
+                post, community = self._store(body, token, user)
                 lost: Reply | None = getattr(self._answer, "lost", None)
                 if lost is None and self._lost_answers > 0:
                     self._lost_answers -= 1
@@ -321,7 +354,9 @@ class FakeAmity(AmityFileServer):
         answer = rules.response(posts=[post], users=users, communities=communities, **attached)
         return json_reply(200, answer)
 
-    def _store(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    def _store(
+        self, body: dict[str, Any], token: str, user: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """Check what depends on state and store the post (caller holds the lock)."""
         community = None
         if body.get("targetType") == "community":
@@ -336,8 +371,11 @@ class FakeAmity(AmityFileServer):
         rules.check_links(body, None if allowlist is None else set(allowlist))
         self.check_attachments(body)
         post = rules.build_post(body, post_id)
+        if user is not None:
+            post["postedUserId"] = user
         self.attach(post, body)
         self._posts[post_id] = post
+        self._post_tokens[post_id] = token
         self._bodies.append(copy.deepcopy(body))
         if community is not None:
             community["postsCount"] += 1
@@ -372,3 +410,30 @@ class FakeAmity(AmityFileServer):
         if community is None:
             return self.not_found(request)
         return json_reply(200, rules.response(communities=[community]))
+
+    def _auth_token(self, request: HttpRequest, _match: re.Match[str]) -> Reply:
+        try:
+            body = parse_json(request.body) if request.body else {}
+            token = self.sessions.auth_token(request.headers.get("x-server-key"), body)
+        except ValueError:
+            return AmityApiError(422, 500000, "Parameters error.", ["body is not JSON"]).reply()
+        except AmityApiError as refused:
+            return refused.reply()
+        return text_reply(200, token)
+
+    def _register(self, request: HttpRequest, _match: re.Match[str]) -> Reply:
+        try:
+            body = parse_json(request.body)
+            answer = self.sessions.register(request.headers.get("x-api-key"), body)
+        except ValueError:
+            return AmityApiError(400, 400000, "Bad Request: the body is not JSON").reply()
+        except AmityApiError as refused:
+            return refused.reply()
+        return json_reply(200, answer)
+
+    def _get_user(self, request: HttpRequest, match: re.Match[str]) -> Reply:
+        try:
+            user = self.sessions.user(unquote(match["id"]))
+        except AmityApiError as refused:
+            return refused.reply()
+        return json_reply(200, rules.response(users=[user]))

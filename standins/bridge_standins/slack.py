@@ -82,6 +82,7 @@ class FakeSlack(SlackFileServer):
         self.workspace = Workspace(team_id)
         self._methods = SlackMethods(self.workspace, team_domain)
         self._methods.table["files.info"] = self.files_info
+        self._methods.table["users.info"] = self._users_info
         self.bot_token = bot_token
         self.app_token: str | None = None  # Socket Mode's app-level token (FakeSocketMode)
         self.scopes: list[str] = list(DEFAULT_SCOPES)
@@ -127,18 +128,31 @@ class FakeSlack(SlackFileServer):
         is_admin: bool = False,
         is_owner: bool = False,
         team_id: str | None = None,
+        email: str | None = None,
     ) -> dict[str, Any]:
         """Add a user; returns the ``user`` object that ``users.info`` answers.
 
         ``is_admin``/``is_owner``: a workspace admin or owner; ``team_id``: another
-        organisation's user (Slack Connect), seen by this workspace as a stranger.
+        organisation's user (Slack Connect), seen by this workspace as a stranger;
+        ``email``: its ``profile.email``, answered only while the ``users:read.email``
+        scope is granted.
         """
         team = team_id or self.workspace.team_id
         user = user_object(team, id, display_name, real_name=real_name, name=name, tz=tz)
+        if email is not None:
+            user["profile"]["email"] = email
         roles = {"is_admin": is_admin or is_owner, "is_owner": is_owner}
         stranger = {"is_stranger": True} if team != self.workspace.team_id else {}
         with self._lock:
             return self.workspace.add_user({**user, "is_bot": is_bot, **roles, **stranger})
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``users.info``; ``profile.email`` only with the ``users:read.email`` scope."""
+        answer = self._methods.users_info(params)
+        if "users:read.email" not in self.scopes:
+            profile = {k: v for k, v in answer["user"]["profile"].items() if k != "email"}
+            answer = {**answer, "user": {**answer["user"], "profile": profile}}
+        return answer
 
     def add_usergroup(self, id: str, handle: str, name: str, users: tuple[str, ...] = ()) -> None:
         """Add a user group (listed by ``usergroups.list``, its ``users`` by
