@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,10 +33,12 @@ from bridge.delivery.worker import Policy, Worker
 from bridge.edge.events import SlackEventsHandler
 from bridge.listeners.home import home_view
 from bridge.listeners.intake import Intake
+from bridge.listeners.sync import SyncIntake
 from bridge.ops.metrics import CONTENT_TYPE, Metrics
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
 from bridge.slack.api import SlackError, SlackGateway, make_web_client
+from bridge.slack.changes import TAKE_BACK
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -207,8 +209,39 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         bridge.notices.submit(_quietly, slack.publish_home, event["user"], view)
 
     bolt.event("app_home_opened")(on_home_opened)
+    _listen_for_changes(bridge, routes, replies, respond_later)
     bolt.error(_log_error)
     return bridge
+
+
+def _listen_for_changes(
+    bridge: Bridge, routes: RoutesConfig, replies: Replies, respond: Callable[[str, str], None]
+) -> None:
+    """Edits, deletions and take-backs of shared messages (``bridge.listeners.sync``)."""
+
+    def is_workspace_admin(user: str) -> bool:
+        try:
+            return replies.slack.is_admin(user)
+        except SlackError as error:
+            log.warning("bridge.admin_check_failed", extra={"error": str(error)})
+            return False
+
+    def offer(job: Job, user: str) -> None:
+        bridge.notices.submit(_quietly, replies.offer_take_back, job, user)
+
+    sync = SyncIntake(
+        routes,
+        bridge.outbox,
+        bridge.wake,
+        admins=bridge.settings.admins,
+        is_workspace_admin=is_workspace_admin,
+        take_back_window=timedelta(minutes=bridge.settings.BRIDGE_TAKEBACK_MINUTES),
+        offer=offer,
+        respond_later=respond,
+    )
+    bridge.bolt.event("message")(sync.on_message)
+    bridge.bolt.event("reaction_removed")(sync.on_reaction_removed)
+    bridge.bolt.action(TAKE_BACK)(sync.on_take_back)
 
 
 def _quietly(send: Any, *args: Any) -> None:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bridge_standins import slack_changes
 from bridge_standins.server import HttpRequest, Reply, hang_up, json_reply, parse_json, text_reply
 from bridge_standins.slack_files import SlackFileServer
 from bridge_standins.slack_methods import MethodHandler, SlackMethods, request_params
@@ -140,6 +141,30 @@ class FakeSlack(SlackFileServer):
         """Store a message (``type`` and a fresh ``ts`` filled when absent); returns it."""
         with self._lock:
             return self.workspace.add_message(channel, message)
+
+    def edit_message(
+        self, channel: str, ts: str, changes: dict[str, Any], editor: str | None = "U0ALICE01"
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Change a stored message (``editor`` None: Slack's own change, e.g. an unfurl);
+        returns (previous, new) for :func:`slack_changes.message_changed_body`."""
+        with self._lock:
+            return slack_changes.edit(self.workspace, channel, ts, changes, editor)
+
+    def delete_message(self, channel: str, ts: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Delete a stored message: (previous, the tombstone of a thread parent or None)."""
+        with self._lock:
+            return slack_changes.delete(self.workspace, channel, ts)
+
+    def make_admin(self, user_id: str) -> None:
+        """Make a user a workspace admin (``users.info`` says ``is_admin: true``)."""
+        with self._lock:
+            self.workspace.users[user_id]["is_admin"] = True
+
+    @property
+    def views(self) -> list[dict[str, Any]]:
+        """The views opened or updated (``views.open``, ``views.update``), newest last."""
+        with self._lock:
+            return copy.deepcopy(self._methods.views)
 
     def response_url(self, key: str) -> str:
         """A ``response_url`` (``<url>/response/<key>``) whose POSTs are recorded."""
