@@ -33,6 +33,7 @@ from bridge.delivery.worker import Policy, Worker
 from bridge.edge.events import SlackEventsHandler
 from bridge.listeners.home import home_view
 from bridge.listeners.intake import Intake
+from bridge.listeners.preview import PREVIEW, Preview
 from bridge.listeners.sync import SyncIntake
 from bridge.ops.metrics import CONTENT_TYPE, Metrics
 from bridge.routes import RoutesConfig
@@ -200,7 +201,17 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     intake = Intake(routes, outbox, bridge.wake, tell_existing, respond_later)
     bolt.event("reaction_added")(intake.on_reaction)
     bolt.command("/crosspost")(intake.on_command)
-    bolt.shortcut(SHORTCUT)(intake.on_shortcut)
+    preview = Preview(
+        routes,
+        outbox,
+        bridge.wake,
+        slack,
+        max_bytes=int(settings.BRIDGE_MAX_FILE_MB * 1_000_000),
+        later=lambda task: bridge.notices.submit(_quietly, task),
+        respond_later=respond_later,
+    )
+    bolt.shortcut(SHORTCUT)(preview.on_shortcut)
+    bolt.view(PREVIEW)(preview.on_submission)
 
     def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab") != "home" or not isinstance(event.get("user"), str):

@@ -86,6 +86,11 @@ class CreatePost(_Model):
     mentionees: Annotated[list[Mentionees], Field(max_length=2)] | None = None
     metadata: dict[str, Any] | None = None
     createdAt: str | None = None  # noqa: N815 (Amity's name)
+    tags: (
+        Annotated[list[Annotated[str, Field(min_length=1, max_length=24)]], Field(max_length=5)]
+        | None
+    ) = None
+    isDiscoverable: bool | None = None  # noqa: N815 (Amity's name)
 
     @model_validator(mode="after")
     def _has_content(self) -> CreatePost:

@@ -1,7 +1,7 @@
 """What the bridge knows about a post after it was created: its text override and state.
 
-One ``post_links`` row per post that was edited in the preview, removed, or kept on
-purpose; a post without a row is live and follows its Slack message. The message → post
+One ``post_links`` row per post that was shared through the preview or removed; a post
+without a row is live and follows its Slack message. The message → post
 map itself is the jobs table: the job that created a post holds its channel, message ts
 and ``post_id``.
 """
@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Engine, Enum, String, Table, Text, select
+from sqlalchemy import JSON, Boolean, Column, DateTime, Engine, Enum, String, Table, Text, select
 from sqlalchemy.exc import IntegrityError
 
 from bridge.delivery.jobs import metadata, utc_now
@@ -32,6 +32,8 @@ post_links = Table(
     Column("team_id", String(40), nullable=False),
     Column("state", Enum(PostState, native_enum=False, length=20), nullable=False),
     Column("text_override", Text),  # the text set in the preview: Slack edits keep it
+    Column("tags", JSON),  # the preview's tags
+    Column("discoverable", Boolean),  # the preview's choice (None: Amity's default)
     Column("removed_by", String(40)),  # who took it back (empty: the message was deleted)
     Column("removed_at", DateTime),
     Column("route_name", String(80)),
@@ -47,6 +49,8 @@ class PostLink:
     team_id: str
     state: PostState
     text_override: str | None
+    tags: list[str] | None
+    discoverable: bool | None
     removed_by: str | None
     removed_at: datetime | None
     route_name: str | None
@@ -87,9 +91,20 @@ class Links:
                     post_links.update().where(post_links.c.post_id == post_id).values(**values)
                 )
 
-    def set_override(self, post_id: str, team_id: str, text: str) -> None:
-        """The preview's text is the post's text from now on."""
-        self._upsert(post_id, team_id, text_override=text)
+    def set_preview(
+        self,
+        post_id: str,
+        team_id: str,
+        *,
+        text: str | None,
+        tags: list[str],
+        discoverable: bool,
+    ) -> None:
+        """What the preview set: ``text`` (when edited there) is the post's text from now
+        on, whatever later Slack edits say."""
+        self._upsert(
+            post_id, team_id, text_override=text, tags=tags or None, discoverable=discoverable
+        )
 
     def removed(self, post_id: str, team_id: str, route: str, by: str | None) -> None:
         """The post was deleted from the community (``by``: who took it back)."""

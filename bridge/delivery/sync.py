@@ -13,12 +13,13 @@ edit that arrives while the post is being created is therefore applied after it.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from bridge.amity.post import to_update_post
+from bridge.amity.post import MAX_HASHTAG_LENGTH, MAX_HASHTAGS, CreatePost, PostData, to_update_post
 from bridge.delivery.jobs import Job, JobState, NewJob, jobs, to_job
 from bridge.delivery.links import Links, PostState
 from bridge.slack.message import SlackMessage
@@ -37,6 +38,15 @@ MESSAGE_DELETED = "message_deleted"
 TAKEN_BACK = "taken_back"
 OPEN = (JobState.pending, JobState.running)
 WAIT = timedelta(seconds=1)  # how soon a waiting sync job looks again
+
+
+HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+
+
+def hashtags_in(text: str) -> list[str]:
+    """The ``#hashtags`` of a plain text, once each, as Amity takes them."""
+    found = [t for t in dict.fromkeys(HASHTAG.findall(text)) if len(t) <= MAX_HASHTAG_LENGTH]
+    return found[:MAX_HASHTAGS]
 
 
 def edit_job(created: Job, message: SlackMessage, edit_ts: str) -> NewJob:
@@ -125,6 +135,25 @@ class Syncer:
             self._edit(job, created, link.text_override if link else None)
         else:
             self._delete(job)
+
+    def with_preview(self, job: Job, body: CreatePost) -> CreatePost:
+        """``body`` with what the preview set for this post: its text (then without the
+        message's mentions and links, which belonged to the old text), tags and
+        discoverability."""
+        link = self.links.get(job.post_id)
+        if link is None:
+            return body
+        update: dict[str, Any] = {"tags": link.tags, "isDiscoverable": link.discoverable}
+        if link.text_override is not None:
+            metadata = {k: v for k, v in (body.metadata or {}).items() if k != "mentioned"}
+            update |= {
+                "data": PostData(text=link.text_override),
+                "links": None,
+                "mentionees": None,
+                "hashtags": hashtags_in(link.text_override) or None,
+                "metadata": metadata,
+            }
+        return body.model_copy(update=update)
 
     def _end(self, job: Job, state: JobState, why: str | None = None) -> None:
         self.outbox.finish(job.id, state, error=why)

@@ -324,6 +324,7 @@ class Worker:
             metadata=self._metadata(job, message),
             attachments=attachments,
         )
+        body = self.sync.with_preview(job, body)
         try:
             self.amity.create_post(body)
         except AmityAlreadyExists:

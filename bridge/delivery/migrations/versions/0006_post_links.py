@@ -1,4 +1,4 @@
-"""The state of posts after creation: preview text overrides and removals.
+"""The state of posts beyond their creation job: preview choices and removals.
 
 Revision ID: 0006
 Revises: 0002
@@ -24,6 +24,8 @@ def upgrade() -> None:
         sa.Column("team_id", sa.String(40), nullable=False),
         sa.Column("state", sa.String(20), nullable=False),
         sa.Column("text_override", sa.Text),
+        sa.Column("tags", sa.JSON),
+        sa.Column("discoverable", sa.Boolean),
         sa.Column("removed_by", sa.String(40)),
         sa.Column("removed_at", sa.DateTime),
         sa.Column("route_name", sa.String(80)),
