@@ -270,3 +270,60 @@ def test_sync_jobs_survive_a_restart(stack: LocalStack, slack: SlackSender) -> N
     finally:
         second.stop(timeout=10)
         second.outbox.engine.dispose()
+
+
+def test_two_instances_apply_each_edit_once_in_order(stack: LocalStack, slack: SlackSender) -> None:
+    """With a second bridge on the same store, edits of several posts are applied once
+    each and in the order they were made, and a take-back pressed twice happens once,
+    after the edits that came before it."""
+    second = build(stack.settings, load_routes(stack.settings.BRIDGE_CONFIG))
+    second.start_worker()
+    try:
+        messages = [shared(stack, slack, f"Message {n}") for n in range(3)]
+        for round_ in range(3):
+            for n, msg in enumerate(messages):
+                edit(stack, slack, msg["ts"], text=f"Message {n}, edit {round_}")
+        press_first = stack.slack.posted[0]
+        url = stack.slack.response_url("two")
+        action = press_first.blocks[1]["elements"][0]
+        send(slack, block_action_form(TEAM, BOB, NEWS, action, url), FORM)
+        send(slack, block_action_form(TEAM, BOB, NEWS, action, url), FORM)
+
+        def finished() -> bool:
+            open_jobs = [
+                j
+                for j in stack.bridge.outbox.recent(100)
+                if j.kind in ("edit", "delete") and j.state in (JobState.pending, JobState.running)
+            ]
+            return not open_jobs and len(stack.amity.deleted) == 1
+
+        wait_for(finished, timeout=20)
+        for n, msg in enumerate(messages):
+            post_id = post_of(stack, msg["ts"])["postId"]
+            texts = [b["data"]["text"] for pid, b in stack.amity.updates if pid == post_id]
+            assert texts == [f"Message {n}, edit {r}" for r in range(3)]  # the delete waits
+        assert stack.amity.deleted == [post_of(stack, messages[0]["ts"])["postId"]]
+    finally:
+        second.stop(timeout=10)
+        second.outbox.engine.dispose()
+
+
+def test_edit_retried_after_amity_error_and_refusal_told(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """Amity's 500 on an update is retried (applied once); a 403 on a take-back fails it and
+    tells the person who pressed the button, privately."""
+    msg = shared(stack, slack, "Original")
+    stack.amity.fail_next(500, 500000, "Unexpected error", path_prefix="/api/v4/posts/")
+    edit(stack, slack, msg["ts"], text="Fixed typo")
+    wait_for(lambda: job_state(stack, ":edit:") is JobState.done, timeout=10)
+    edit_job = find_job(stack, ":edit:")
+    assert edit_job is not None and edit_job.attempts == 2
+    assert [b["data"]["text"] for _, b in stack.amity.updates] == ["Fixed typo"]
+    stack.amity.forbidden.add(post_of(stack, msg["ts"])["postId"])
+    press(stack, slack, BOB, "bob")
+    wait_for(lambda: job_state(stack, ":delete") is JobState.failed)
+    wait_for(lambda: bool(stack.slack.ephemerals))
+    [told] = stack.slack.ephemerals
+    assert told.user == BOB and "Could not remove the post from *announcements*" in told.text
+    assert stack.amity.deleted == []

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from bridge.amity.post import MAX_HASHTAG_LENGTH, MAX_HASHTAGS, CreatePost, PostData, to_update_post
 from bridge.delivery.jobs import Job, JobState, NewJob, jobs, to_job
 from bridge.delivery.links import Links, PostState
+from bridge.slack.api import SlackError
 from bridge.slack.message import SlackMessage
 from bridge.translate.draft import to_create_post
 
@@ -182,6 +183,9 @@ class Syncer:
         existed = self.worker.amity.delete_post(job.post_id)
         by = job.requested_by if job.text == TAKEN_BACK else None
         self.links.removed(job.post_id, job.team_id, job.route_name, by)
+        if by is not None:  # said at most once: a rerun finds the post removed and stops
+            try:
+                self.worker.replies.taken_back(job, by)
+            except SlackError as error:
+                log.warning("bridge.take_back_reply_failed", extra={"error": str(error)})
         self._end(job, JobState.done, None if existed else "the post was already gone")
-        if by is not None:
-            self.worker.replies.taken_back(job, by)
