@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from bridge.delivery.jobs import Job
+from bridge.delivery.replies import delayed_text, failed_text
 from bridge.listeners.preview import Shared, read_submission
 from bridge.routes import ConfigError, RoutesConfig, load_routes
 from bridge.slack.changes import MessageChanged, is_real_change
@@ -100,3 +102,23 @@ def test_route_sync_options(tmp_path: Any) -> None:
     with pytest.raises(ConfigError, match="sync_deletes"):
         load_routes(path)
     assert RoutesConfig.empty().routes == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [("edit", "will be updated"), ("delete", "will be removed")],
+)
+def test_notices_of_sync_jobs_speak_of_the_post(kind: str, words: str) -> None:
+    """A delayed or failed edit or removal is not called a share."""
+    job = Job(
+        key="k",
+        kind=kind,
+        team_id="T",
+        channel_id="C",
+        route_name="news",
+        community_id="c",
+        post_id="p",
+        requested_by="U",
+    )
+    assert words in delayed_text(job, "Amity") and "shared" not in delayed_text(job, "Amity")
+    assert "Could not share" not in failed_text(job, "no")

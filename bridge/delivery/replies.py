@@ -45,6 +45,12 @@ def failed_text(job: Job, reason: str) -> str:
 
 def delayed_text(job: Job, service: str) -> str:
     """The one notice while a job keeps waiting for Amity or Slack: delayed, not failed."""
+    if job.kind in ("edit", "delete"):
+        change = "updated" if job.kind == "edit" else "removed"
+        return (
+            f"Delayed: {service} is unavailable at the moment, so the post in "
+            f"*{job.route_name}* will be {change} as soon as it is back."
+        )
     what = "your text" if job.kind == "text" else "this message"
     where = "here" if job.kind == "text" else "in the thread"
     return (
