@@ -8,6 +8,9 @@ the ``x-oauth-scopes`` header, or no answer at all (:meth:`FakeSlack.drop_next`)
 Order of a call: recorded → queued fault → ``unknown_method`` → ``invalid_auth`` → the
 method (run under the lock). Files (``add_file``, ``files.info``, downloads and the
 redirect host ``foreign``) come from :class:`~bridge_standins.slack_files.SlackFileServer`.
+Modals (``views.open``, ``views.update``) are recorded in :attr:`FakeSlack.views`; messages
+are edited and deleted with :meth:`FakeSlack.edit_message` and :meth:`FakeSlack.delete_message`,
+and :mod:`bridge_standins.slack_changes` builds the events Slack sends about them.
 """
 
 from __future__ import annotations
