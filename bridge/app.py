@@ -12,10 +12,10 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -33,10 +33,13 @@ from bridge.delivery.worker import Policy, Worker
 from bridge.edge.events import SlackEventsHandler
 from bridge.listeners.home import Home
 from bridge.listeners.intake import Intake
+from bridge.listeners.preview import PREVIEW, Preview
+from bridge.listeners.sync import SyncIntake
 from bridge.ops.metrics import CONTENT_TYPE, Metrics
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
 from bridge.slack.api import SlackError, SlackGateway, make_web_client
+from bridge.slack.changes import TAKE_BACK
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -191,18 +194,63 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     def respond_later(response_url: str, text: str) -> None:
         bridge.notices.submit(_quietly, slack.respond, response_url, text)
 
-    intake = Intake(routes, outbox, bridge.wake, tell_existing, respond_later)
+    intake = Intake(routes, outbox, bridge.wake, tell_existing)
     bolt.event("reaction_added")(intake.on_reaction)
     bolt.command("/crosspost")(intake.on_command)
-    bolt.shortcut(SHORTCUT)(intake.on_shortcut)
+    preview = Preview(
+        routes,
+        outbox,
+        bridge.wake,
+        slack,
+        max_bytes=int(settings.BRIDGE_MAX_FILE_MB * 1_000_000),
+        later=lambda task: bridge.notices.submit(_quietly, task),
+        respond_later=respond_later,
+    )
+    bolt.shortcut(SHORTCUT)(preview.on_shortcut)
+    bolt.view(PREVIEW)(preview.on_submission)
 
     def publish_home(user: str, view: dict[str, Any]) -> None:
         bridge.notices.submit(_quietly, slack.publish_home, user, view)
 
     home = Home(routes, outbox, publish_home)
     bolt.event("app_home_opened")(home.on_home_opened)
+    _listen_for_changes(bridge, routes, slack, replies, respond_later)
     bolt.error(_log_error)
     return bridge
+
+
+def _listen_for_changes(
+    bridge: Bridge,
+    routes: RoutesConfig,
+    slack: SlackGateway,
+    replies: Replies,
+    respond: Callable[[str, str], None],
+) -> None:
+    """Edits, deletions and take-backs of shared messages (``bridge.listeners.sync``)."""
+
+    def is_workspace_admin(user: str) -> bool:
+        try:
+            return slack.is_admin(user)
+        except SlackError as error:
+            log.warning("bridge.admin_check_failed", extra={"error": str(error)})
+            return False
+
+    def offer(job: Job, user: str) -> None:
+        bridge.notices.submit(_quietly, replies.offer_take_back, job, user)
+
+    sync = SyncIntake(
+        routes,
+        bridge.outbox,
+        bridge.wake,
+        admins=bridge.settings.admins,
+        is_workspace_admin=is_workspace_admin,
+        take_back_window=timedelta(minutes=bridge.settings.BRIDGE_TAKEBACK_MINUTES),
+        offer=offer,
+        respond_later=respond,
+    )
+    bridge.bolt.event("message")(sync.on_message)
+    bridge.bolt.event("reaction_removed")(sync.on_reaction_removed)
+    bridge.bolt.action(TAKE_BACK)(sync.on_take_back)
 
 
 def _quietly(send: Any, *args: Any) -> None:

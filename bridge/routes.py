@@ -15,7 +15,7 @@ Nothing from a channel is published unless a route names that channel.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
@@ -49,6 +49,8 @@ class Route(BaseModel):
     channels: Annotated[list[ChannelId], Field(min_length=1)]
     emoji: EmojiName
     community: Annotated[str, StringConstraints(min_length=1, max_length=900)]
+    sync_edits: bool = True  # a Slack edit updates the post
+    sync_deletes: Literal["delete", "keep"] = "delete"  # a deleted message deletes the post
 
 
 class RoutesConfig(BaseModel):

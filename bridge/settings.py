@@ -120,6 +120,13 @@ class Settings(StoreSettings):
     PORT: int = Field(default=3000, ge=0, le=65535)
     BRIDGE_MAX_BODY_BYTES: int = Field(default=1_048_576, ge=65_536)
     BRIDGE_METRICS_TOKEN: SecretStr | None = None
+    BRIDGE_ADMINS: str = ""  # Slack user IDs, comma-separated, who may take back any post
+    BRIDGE_TAKEBACK_MINUTES: float = Field(default=10.0, ge=0)
+
+    @property
+    def admins(self) -> frozenset[str]:
+        """The user IDs of ``BRIDGE_ADMINS``."""
+        return frozenset(u.strip() for u in self.BRIDGE_ADMINS.split(",") if u.strip())
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod

@@ -176,3 +176,11 @@ def test_check_takes_from_the_shared_amity_budget(env: dict[str, str]) -> None:
         (row,) = conn.execute(select(rate_budget)).mappings().all()
     engine.dispose()
     assert row["key"] == budget_key(AMITY_TOKEN) and row["next_at"] > 0
+
+
+def test_missing_history_scope_names_edit_sync(env: dict[str, str], fakes: Fakes) -> None:
+    """Without channels:history the check says edits and deletions will not follow."""
+    fakes[0].scopes = [s for s in fakes[0].scopes if s != "channels:history"]
+    result = checks()["slack scopes"]
+    assert not result.ok and "missing channels:history" in result.detail
+    assert "edits and deletions" in result.detail

@@ -376,3 +376,44 @@ def test_wait_for_times_out_with_a_clear_message() -> None:
         wait_for(lambda: False, timeout=0.05, message="the reply")
     with pytest.raises(TimeoutError):
         wait_for(lambda: False, timeout=0.01)
+
+
+MODAL = {
+    "type": "modal",
+    "title": {"type": "plain_text", "text": "Share to community"},
+    "blocks": [],
+}
+
+
+def test_views_open_once_per_trigger_and_update(slack: FakeSlack, client: WebClient) -> None:
+    """views.open answers the view with an id; a trigger works once; views.update by id."""
+    opened = client.views_open(trigger_id="1.2.abc", view=MODAL)["view"]
+    assert opened["id"] and slack.views[0]["title"]["text"] == "Share to community"
+    assert (
+        error_of(lambda: client.views_open(trigger_id="1.2.abc", view=MODAL)).response["error"]
+        == "exchanged_trigger_id"
+    )
+    bad = {**MODAL, "title": {"type": "plain_text", "text": "x" * 25}}
+    assert (
+        error_of(lambda: client.views_open(trigger_id="3.4.d", view=bad)).response["error"]
+        == "invalid_arguments"
+    )
+    client.views_update(view_id=opened["id"], view={**MODAL, "blocks": [{"type": "divider"}]})
+    assert slack.views[-1]["blocks"] == [{"type": "divider"}]
+    assert (
+        error_of(lambda: client.views_update(view_id="V404", view=MODAL)).response["error"]
+        == "not_found"
+    )
+
+
+def test_edit_and_delete_messages(slack: FakeSlack, client: WebClient) -> None:
+    """An edit stamps `edited`; deleting a parent with replies leaves Slack's tombstone."""
+    parent, _, alone = thread(slack)
+    previous, new = slack.edit_message(NEWS, alone, {"text": "changed"})
+    assert previous["text"] == "alone" and new["edited"]["user"] == "U0ALICE01"
+    _, gone = slack.delete_message(NEWS, alone)
+    assert gone is None
+    _, tomb = slack.delete_message(NEWS, parent)
+    assert tomb is not None and tomb["subtype"] == "tombstone"
+    texts = [m["text"] for m in client.conversations_history(channel=NEWS)["messages"]]
+    assert texts == ["This message was deleted."]

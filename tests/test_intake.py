@@ -25,16 +25,12 @@ class Recorder:
     def __init__(self) -> None:
         self.wakes = 0
         self.told: list[tuple[int, str]] = []
-        self.later: list[tuple[str, str]] = []
 
     def wake(self) -> None:
         self.wakes += 1
 
     def tell_existing(self, job: Job, user: str) -> None:
         self.told.append((job.id, user))
-
-    def respond_later(self, url: str, text: str) -> None:
-        self.later.append((url, text))
 
 
 @pytest.fixture
@@ -44,7 +40,7 @@ def seen() -> Recorder:
 
 @pytest.fixture
 def intake(outbox: Outbox, seen: Recorder) -> Intake:
-    return Intake(ROUTES, outbox, seen.wake, seen.tell_existing, seen.respond_later)
+    return Intake(ROUTES, outbox, seen.wake, seen.tell_existing)
 
 
 def reaction(emoji: str = "mega", channel: str = NEWS, **extra: Any) -> dict[str, Any]:

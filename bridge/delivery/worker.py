@@ -37,6 +37,7 @@ from bridge.delivery.attach import Attacher
 from bridge.delivery.outbox import Job, JobState, LeaseLost, Outbox
 from bridge.delivery.progress import Progress, SkippedFile
 from bridge.delivery.replies import Replies
+from bridge.delivery.sync import SYNC_KINDS, Syncer
 from bridge.delivery.when import parse_when, resolve, zone
 from bridge.failures import Fail, Failure, Retry, Retryable, RetryRules, decide
 from bridge.routes import RoutesConfig
@@ -133,6 +134,7 @@ class Worker:
         self._idle = threading.Condition()
         self._heart = threading.Thread(target=self._beat, name="bridge-heartbeat", daemon=True)
         self._heart_stop = threading.Event()
+        self.sync = Syncer(self)
 
     def run_due(self) -> int:
         """Give each free slot a due job (each slot then claims the next job itself when
@@ -245,6 +247,9 @@ class Worker:
         self.outbox.save_progress(job.id, progress, self.policy.lease)
 
     def _steps(self, job: Job) -> None:
+        if job.kind in SYNC_KINDS:
+            self.sync.run(job)
+            return
         progress = job.progress.model_copy(deep=True)
         if job.when and job.scheduled_for is None:
             self._schedule(job, progress)
@@ -334,6 +339,7 @@ class Worker:
             metadata=self._metadata(job, message),
             attachments=attachments,
         )
+        body = self.sync.with_preview(job, body)
         try:
             self.amity.create_post(body)
         except AmityAlreadyExists:

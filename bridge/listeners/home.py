@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
+from bridge.delivery.links import Links, PostLink
 from bridge.delivery.outbox import Job, JobState, Outbox
 from bridge.routes import RoutesConfig
 
@@ -23,6 +24,12 @@ def _line(job: Job) -> str:
     return f"• {when} {where} → *{job.route_name}*: {job.last_error or job.state.value}"
 
 
+def _gone(link: PostLink) -> str:
+    when = f"{link.removed_at:%Y-%m-%d %H:%M} UTC" if link.removed_at else ""
+    why = f"taken back by <@{link.removed_by}>" if link.removed_by else "message deleted in Slack"
+    return f"• {when} *{link.route_name}*: post `{link.post_id}`, {why}"
+
+
 def home_view(routes: RoutesConfig, outbox: Outbox, team_id: str) -> dict[str, Any]:
     """The ``home`` view for ``views.publish``."""
     route_lines = [
@@ -37,7 +44,9 @@ def home_view(routes: RoutesConfig, outbox: Outbox, team_id: str) -> dict[str, A
             "form): a channel ID, an emoji and an Amity community ID. Then restart the bridge "
             "and run `python -m bridge check`."
         ]
-    done = outbox.recent_in(team_id, (JobState.done,), 10)
+    shares = ("message", "text")
+    done = [j for j in outbox.recent_in(team_id, (JobState.done,), 30) if j.kind in shares][:10]
+    removed = Links(outbox.engine).recently_removed(team_id, 10)
     failed = outbox.recent_in(team_id, (JobState.failed,), 5)
     waiting = outbox.recent_in(team_id, (JobState.pending, JobState.running), 10)
     blocks: list[dict[str, Any]] = [
@@ -49,6 +58,7 @@ def home_view(routes: RoutesConfig, outbox: Outbox, team_id: str) -> dict[str, A
         {"type": "divider"},
         _section("*Routes*\n" + "\n".join(route_lines)),
         _section("*Last cross-posts*\n" + ("\n".join(map(_line, done)) or "None yet.")),
+        _section("*Removed from the community*\n" + ("\n".join(map(_gone, removed)) or "None.")),
         _section("*Last failures*\n" + ("\n".join(map(_line, failed)) or "None.")),
     ]
     if waiting:

@@ -29,7 +29,7 @@ from bridge.listeners.commands import (
     parse_command,
 )
 from bridge.routes import Route, RoutesConfig
-from bridge.slack.payloads import MessageShortcut, ReactionAdded, SlashCommand
+from bridge.slack.payloads import ReactionAdded, SlashCommand
 
 log = logging.getLogger("bridge.listeners.intake")
 
@@ -93,13 +93,11 @@ class Intake:
         outbox: Outbox,
         wake: Callable[[], None],
         tell_existing: Callable[[Job, str], None],
-        respond_later: Callable[[str, str], None],
     ) -> None:
         self.routes = routes
         self.outbox = outbox
         self.wake = wake
         self.tell_existing = tell_existing
-        self.respond_later = respond_later
 
     def _enqueue(self, new: NewJob) -> tuple[Job, bool]:
         job, created = self.outbox.enqueue(new)
@@ -133,35 +131,6 @@ class Intake:
         job, created = self._enqueue(new)
         if not created and not is_retry(request) and job.state is JobState.done:
             self.tell_existing(job, reaction.user)
-
-    def on_shortcut(self, ack: Ack, shortcut: dict[str, Any]) -> None:
-        """The "Share to community" message shortcut: like the reaction, for every route."""
-        ack()
-        try:
-            action = MessageShortcut.model_validate(shortcut)
-        except ValidationError:
-            log.warning("bridge.shortcut_unreadable")
-            return
-        channel = action.channel.id
-        routes = self.routes.for_channel(channel)
-        if not routes:
-            self.respond_later(action.response_url, no_route_text(channel))
-            return
-        for route in routes:
-            new = message_job(
-                action.team.id,
-                channel,
-                action.message.ts,
-                route,
-                thread_ts=action.message.thread_ts,
-                requested_by=action.user.id,
-                response_url=action.response_url,
-            )
-            job, created = self._enqueue(new)
-            if not created and job.state is JobState.done and job.post_url:
-                self.respond_later(
-                    action.response_url, f"Already shared to *{route.name}*: {job.post_url}"
-                )
 
     def on_command(self, ack: Ack, command: dict[str, Any]) -> None:
         """``/crosspost``: help, share text or a link (now or later), list, cancel."""
