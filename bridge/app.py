@@ -12,10 +12,10 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -42,12 +42,15 @@ from bridge.listeners.gate import APPROVE, REFUSE, Gate
 from bridge.listeners.home import ADD, EDIT, REMOVE
 from bridge.listeners.homeedit import HomeEditor
 from bridge.listeners.intake import Intake
+from bridge.listeners.preview import PREVIEW, Preview
 from bridge.listeners.routeform import FORM
 from bridge.listeners.routing import answer_route_command
+from bridge.listeners.sync import SyncIntake
 from bridge.ops.metrics import CONTENT_TYPE, Metrics
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
 from bridge.slack.api import SlackError, SlackGateway, make_web_client
+from bridge.slack.changes import TAKE_BACK
 from bridge.slack.directory import Directory
 from bridge.slack.payloads import SlashCommand
 
@@ -226,15 +229,26 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     def respond_later(response_url: str, text: str) -> None:
         bridge.notices.submit(_quietly, slack.respond, response_url, text)
 
-    intake = _wire_rules(bridge, store, slack, amity, respond_later, tell_existing)
+    intake, gate = _wire_rules(bridge, store, slack, amity, tell_existing)
     bolt.event("reaction_added")(intake.on_reaction)
     bolt.command("/crosspost")(intake.on_command)
-    bolt.shortcut(SHORTCUT)(intake.on_shortcut)
     bolt.action(APPROVE)(intake.on_approval_button)
     bolt.action(REFUSE)(intake.on_approval_button)
-
+    preview = Preview(
+        store,
+        gate,
+        outbox,
+        bridge.wake,
+        slack,
+        max_bytes=int(settings.BRIDGE_MAX_FILE_MB * 1_000_000),
+        later=lambda task: bridge.notices.submit(_quietly, task),
+        respond_later=respond_later,
+    )
+    bolt.shortcut(SHORTCUT)(preview.on_shortcut)
+    bolt.view(PREVIEW)(preview.on_submission)
     if bridge.home is not None:
         bolt.event("app_home_opened")(bridge.home.on_home_opened)
+    _listen_for_changes(bridge, store, slack, replies, respond_later)
     bolt.error(_log_error)
     return bridge
 
@@ -244,10 +258,10 @@ def _wire_rules(
     store: RouteStore,
     slack: SlackGateway,
     amity: AmityClient,
-    respond_later: Any,
     tell_existing: Any,
-) -> Intake:
-    """The intake with its rules: permissions, approvals, route commands."""
+) -> tuple[Intake, Gate]:
+    """The intake with its rules (permissions, approvals, route commands), and the gate
+    that the message shortcut's preview asks too."""
     directory = Directory(slack)
     approvals = Approvals(bridge.outbox.engine, bridge.outbox.clock)
 
@@ -288,9 +302,7 @@ def _wire_rules(
 
         bridge.notices.submit(_quietly, answer)
 
-    intake = Intake(
-        store, bridge.outbox, bridge.wake, tell_existing, respond_later, gate, route_commands
-    )
+    intake = Intake(store, bridge.outbox, bridge.wake, tell_existing, gate, route_commands)
 
     def expire() -> None:
         for approval in approvals.expire_due():
@@ -301,7 +313,7 @@ def _wire_rules(
             )
 
     bridge.housekeeping.append(expire)
-    return intake
+    return intake, gate
 
 
 def _authors(settings: Settings, outbox: Outbox, admin: AmityClient) -> Authors | None:
@@ -324,6 +336,40 @@ def _authors(settings: Settings, outbox: Outbox, admin: AmityClient) -> Authors 
 
     secret = Fernet(settings.BRIDGE_SECRET_KEY.get_secret_value().strip().encode())
     return Authors(outbox.transaction, sessions, admin, secret, budget, outbox.clock)
+
+
+def _listen_for_changes(
+    bridge: Bridge,
+    store: RouteStore,
+    slack: SlackGateway,
+    replies: Replies,
+    respond: Callable[[str, str], None],
+) -> None:
+    """Edits, deletions and take-backs of shared messages (``bridge.listeners.sync``)."""
+
+    def is_workspace_admin(user: str) -> bool:
+        try:
+            return slack.is_admin(user)
+        except SlackError as error:
+            log.warning("bridge.admin_check_failed", extra={"error": str(error)})
+            return False
+
+    def offer(job: Job, user: str) -> None:
+        bridge.notices.submit(_quietly, replies.offer_take_back, job, user)
+
+    sync = SyncIntake(
+        store,
+        bridge.outbox,
+        bridge.wake,
+        admins=bridge.settings.admins,
+        is_workspace_admin=is_workspace_admin,
+        take_back_window=timedelta(minutes=bridge.settings.BRIDGE_TAKEBACK_MINUTES),
+        offer=offer,
+        respond_later=respond,
+    )
+    bridge.bolt.event("message")(sync.on_message)
+    bridge.bolt.event("reaction_removed")(sync.on_reaction_removed)
+    bridge.bolt.action(TAKE_BACK)(sync.on_take_back)
 
 
 def _quietly(send: Any, *args: Any) -> None:

@@ -112,6 +112,8 @@ class Route(BaseModel):
     emoji: EmojiName
     community: Annotated[str, StringConstraints(min_length=1, max_length=900)]
     post: PostDefaults = Field(default_factory=PostDefaults)
+    sync_edits: bool = True  # a Slack edit updates the post
+    sync_deletes: Literal["delete", "keep"] = "delete"  # a deleted message deletes the post
 
     # Where from and by whom (see ``bridge.listeners.permits``). The defaults keep a route
     # open to anyone in its channels, public channels of the workspace only.

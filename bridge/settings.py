@@ -147,8 +147,11 @@ class Settings(StoreSettings):
     PORT: int = Field(default=3000, ge=0, le=65535)
     BRIDGE_MAX_BODY_BYTES: int = Field(default=1_048_576, ge=65_536)
     BRIDGE_METRICS_TOKEN: SecretStr | None = None
-    BRIDGE_ADMINS: str = ""  # Slack user IDs who may change routes, besides workspace admins
+    BRIDGE_ADMINS: str = (
+        ""  # Slack user IDs who may change routes and take back any post, besides workspace admins
+    )
     BRIDGE_ROUTES_CACHE_SECONDS: float = Field(default=5.0, ge=0)
+    BRIDGE_TAKEBACK_MINUTES: float = Field(default=10.0, ge=0)
 
     @field_validator("BRIDGE_ADMINS")
     @classmethod

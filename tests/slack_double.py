@@ -20,6 +20,7 @@ class Sent:
     text: str
     thread_ts: str | None = None
     user: str | None = None
+    blocks: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -69,8 +70,14 @@ class SlackDouble:
     def permalink(self, channel: str, ts: str, thread_ts: str | None = None) -> str:
         return f"https://example.slack.com/archives/{channel}/p{ts.replace('.', '')}"
 
-    def reply(self, channel: str, text: str, thread_ts: str | None = None) -> None:
-        self.replies.append(Sent(channel, text, thread_ts))
+    def reply(
+        self,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.replies.append(Sent(channel, text, thread_ts, blocks=blocks))
 
     def thread_has(self, channel: str, thread_ts: str, piece: str, oldest: float) -> bool:
         return any(r.thread_ts == thread_ts and piece in r.text for r in self.replies)
@@ -78,8 +85,15 @@ class SlackDouble:
     def react(self, channel: str, ts: str, name: str) -> None:
         self.reactions.append((channel, ts, name))
 
-    def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
-        self.ephemerals.append(Sent(channel, text, thread_ts, user))
+    def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.ephemerals.append(Sent(channel, text, thread_ts, user, blocks))
 
     def respond(self, response_url: str, text: str, *, in_channel: bool = False) -> None:
         self.responses.append((response_url, text))

@@ -15,7 +15,7 @@ from bridge.amity.client import (
     AmityRejected,
     AmityRetryable,
 )
-from bridge.amity.post import CreatePost, PostData
+from bridge.amity.post import CreatePost, Mentionees, PostData, to_update_post
 from bridge.failures import Permanent, Retryable
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -216,3 +216,34 @@ def test_get_community_missing_is_none() -> None:
     assert client(answer(404, 400400, "Resource Not Found.")).get_community("nope") is None
     with pytest.raises(AmityRejected):
         client(answer(403, 400300, "Forbidden")).get_community("x")
+
+
+def test_delete_of_a_post_already_gone_is_not_an_error() -> None:
+    """DELETE answering 404 / 400400 means the post is gone already: False, no error; a
+    403 is refused with advice."""
+    gone = client(answer(404, 400400, "Resource Not Found."))
+    assert gone.delete_post("slack-1") is False
+    with pytest.raises(Permanent):
+        client(answer(403, 400300, "Permission denied.")).delete_post("slack-1")
+
+
+def test_update_post_sends_to_the_post_path() -> None:
+    """PUT /api/v4/posts/{postId} with the update body; the text override drops mentions."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"posts": [{"postId": "slack-1"}]})
+
+    created = CreatePost(
+        data=PostData(text="hi @Alice"),
+        targetId="comm1",
+        postId="slack-1",
+        mentionees=[Mentionees(userIds=["alice"])],
+        metadata={"mentioned": [{"userId": "alice"}], "source": "slack"},
+    )
+    client(handler).update_post("slack-1", to_update_post(created))
+    assert (seen[0].method, seen[0].url.path) == ("PUT", "/api/v4/posts/slack-1")
+    assert json.loads(seen[0].content)["mentionees"] == [{"type": "user", "userIds": ["alice"]}]
+    override = to_update_post(created, text="plain")
+    assert override == {"data": {"text": "plain"}, "metadata": {"source": "slack"}}

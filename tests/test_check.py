@@ -248,3 +248,11 @@ def test_posting_as_the_author_is_checked(env: dict[str, str], fakes: Fakes) -> 
     amity.sessions.api_key = "rotated"
     refused = checks(**keys)["post as author"]
     assert not refused.ok and "check AMITY_API_KEY" in refused.detail
+
+
+def test_missing_history_scope_names_edit_sync(env: dict[str, str], fakes: Fakes) -> None:
+    """Without channels:history the check says edits and deletions will not follow."""
+    fakes[0].scopes = [s for s in fakes[0].scopes if s != "channels:history"]
+    result = checks()["slack scopes"]
+    assert not result.ok and "missing channels:history" in result.detail
+    assert "edits and deletions" in result.detail

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import pytest
@@ -18,7 +19,16 @@ from bridge_standins.signed import (
     reaction_added_body,
     slash_command_form,
 )
-from bridge_standins.stack import COMMUNITY, NEWS, RANDOM, SIGNING_SECRET, LocalStack, start_stack
+from bridge_standins.slack_changes import view_submission_form
+from bridge_standins.stack import (
+    COMMUNITY,
+    NEWS,
+    RANDOM,
+    SIGNING_SECRET,
+    TEAM,
+    LocalStack,
+    start_stack,
+)
 
 from bridge.delivery.outbox import JobState
 from tests.e2e import MovableClock, find_job, job_state, posts, wait_retrying
@@ -358,12 +368,21 @@ def test_healthz(stack: LocalStack, slack: SlackSender) -> None:
 
 
 def test_message_shortcut(stack: LocalStack, slack: SlackSender) -> None:
-    """The "Share to community" shortcut posts the message and replies in its thread."""
+    """The "Share to community" shortcut opens the preview; submitting it as shown posts the
+    message and replies in its thread."""
     msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": "via the menu"})
     answer = slack.shortcut(
         channel=NEWS, user="U0BOB0001", message=msg, response_url=stack.slack.response_url("sc")
     )
     assert answer.status_code == 200
+    wait_for(lambda: bool(stack.slack.modals))
+    [view] = stack.slack.modals
+    state: dict[str, dict[str, Any]] = {
+        "community": {"route": {"selected_option": {"value": "announcements"}}},
+        "text": {"text": {"value": "via the menu"}},
+    }
+    submission = view_submission_form(TEAM, "U0BOB0001", view, state)
+    assert slack.post(submission, FORM).status_code == 200
     wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
     assert [p["data"]["text"] for p in posts(stack)] == ["via the menu"]
     [reply] = stack.slack.posted

@@ -473,3 +473,56 @@ def test_community_keyword_search(amity: FakeAmity, http: httpx.Client) -> None:
     assert [c["communityId"] for c in found["communities"]] == ["c-partner"]
     none = http.get("/api/v3/communities", params={"keyword": "nothing"}).json()
     assert none["communities"] == []
+
+
+def created(http: httpx.Client, post_id: str = "p-edit") -> str:
+    assert http.post("/api/v4/posts", json=body(postId=post_id)).status_code == 200
+    return post_id
+
+
+def test_update_changes_text_and_answers_the_post(amity: FakeAmity, http: httpx.Client) -> None:
+    """PUT with a documented body changes the stored post and answers it."""
+    post_id = created(http)
+    update = {"data": {"text": "Edited"}, "metadata": {"a": 1}, "tags": ["x"]}
+    answer = http.put(f"/api/v4/posts/{post_id}", json=update)
+    assert answer.status_code == 200
+    assert answer.json()["posts"][0]["data"]["text"] == "Edited"
+    stored = amity.get_post(post_id)
+    assert stored is not None and (stored["metadata"], stored["tags"]) == ({"a": 1}, ["x"])
+    assert amity.updates == [(post_id, update)]
+
+
+@pytest.mark.parametrize(
+    ("update", "status", "code"),
+    [
+        ({"hashtags": ["a"]}, 400, 400000),
+        ({"data": {"text": 5}}, 400, 400000),
+        ({"data": {"text": "x" * 50_001}}, 400, 400000),
+        ({"tags": ["a"] * 6}, 400, 400000),
+        ({"mentionees": [{"type": "channel"}]}, 400, 400000),
+    ],
+)
+def test_update_body_is_validated(
+    http: httpx.Client, update: dict[str, Any], status: int, code: int
+) -> None:
+    """A field outside the documented update body, or a value out of its limits, is 400000."""
+    post_id = created(http)
+    answer = http.put(f"/api/v4/posts/{post_id}", json=update)
+    assert (answer.status_code, envelope(answer)["code"]) == (status, code)
+
+
+def test_update_and_delete_answers(amity: FakeAmity, http: httpx.Client) -> None:
+    """Unknown post 404/400400, forbidden 403/400300, deleted post 404 for both."""
+    for method in ("PUT", "DELETE"):
+        answer = http.request(method, "/api/v4/posts/nope", json={"data": {"text": "x"}})
+        assert (answer.status_code, envelope(answer)["code"]) == (404, 400400)
+    post_id = created(http)
+    amity.forbidden.add(post_id)
+    answer = http.delete(f"/api/v4/posts/{post_id}")
+    assert (answer.status_code, envelope(answer)["code"]) == (403, 400300)
+    amity.forbidden.clear()
+    answer = http.delete(f"/api/v4/posts/{post_id}")
+    assert answer.status_code == 200 and answer.json()["data"]["success"] is True
+    assert amity.deleted == [post_id]
+    again = http.put(f"/api/v4/posts/{post_id}", json={"data": {"text": "late"}})
+    assert (again.status_code, envelope(again)["code"]) == (404, 400400)

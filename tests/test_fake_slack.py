@@ -408,8 +408,49 @@ def test_views_publish_and_open(slack: FakeSlack, client: WebClient) -> None:
     assert client.views_open(trigger_id="1.2", view=modal)["ok"]
     assert [(v.user_id, v.trigger_id) for v in slack.views] == [("U0ALICE01", None), (None, "1.2")]
     with pytest.raises(SlackApiError) as wrong:
-        client.views_open(trigger_id="1.2", view=home)
+        client.views_open(trigger_id="5.6", view=home)
     assert wrong.value.response["error"] == "invalid_arguments"
     with pytest.raises(SlackApiError) as unknown:
         client.views_publish(user_id="U0NOBODY", view=home)
     assert unknown.value.response["error"] == "user_not_found"
+
+
+MODAL = {
+    "type": "modal",
+    "title": {"type": "plain_text", "text": "Share to community"},
+    "blocks": [],
+}
+
+
+def test_views_open_once_per_trigger_and_update(slack: FakeSlack, client: WebClient) -> None:
+    """views.open answers the view with an id; a trigger works once; views.update by id."""
+    opened = client.views_open(trigger_id="1.2.abc", view=MODAL)["view"]
+    assert opened["id"] and slack.modals[0]["title"]["text"] == "Share to community"
+    assert (
+        error_of(lambda: client.views_open(trigger_id="1.2.abc", view=MODAL)).response["error"]
+        == "exchanged_trigger_id"
+    )
+    bad = {**MODAL, "title": {"type": "plain_text", "text": "x" * 25}}
+    assert (
+        error_of(lambda: client.views_open(trigger_id="3.4.d", view=bad)).response["error"]
+        == "invalid_arguments"
+    )
+    client.views_update(view_id=opened["id"], view={**MODAL, "blocks": [{"type": "divider"}]})
+    assert slack.modals[-1]["blocks"] == [{"type": "divider"}]
+    assert (
+        error_of(lambda: client.views_update(view_id="V404", view=MODAL)).response["error"]
+        == "not_found"
+    )
+
+
+def test_edit_and_delete_messages(slack: FakeSlack, client: WebClient) -> None:
+    """An edit stamps `edited`; deleting a parent with replies leaves Slack's tombstone."""
+    parent, _, alone = thread(slack)
+    previous, new = slack.edit_message(NEWS, alone, {"text": "changed"})
+    assert previous["text"] == "alone" and new["edited"]["user"] == "U0ALICE01"
+    _, gone = slack.delete_message(NEWS, alone)
+    assert gone is None
+    _, tomb = slack.delete_message(NEWS, parent)
+    assert tomb is not None and tomb["subtype"] == "tombstone"
+    texts = [m["text"] for m in client.conversations_history(channel=NEWS)["messages"]]
+    assert texts == ["This message was deleted."]

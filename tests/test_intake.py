@@ -30,16 +30,12 @@ class Recorder:
     def __init__(self) -> None:
         self.wakes = 0
         self.told: list[tuple[int, str]] = []
-        self.later: list[tuple[str, str]] = []
 
     def wake(self) -> None:
         self.wakes += 1
 
     def tell_existing(self, job: Job, user: str) -> None:
         self.told.append((job.id, user))
-
-    def respond_later(self, url: str, text: str) -> None:
-        self.later.append((url, text))
 
 
 @pytest.fixture
@@ -62,7 +58,6 @@ def intake(outbox: Outbox, seen: Recorder) -> Intake:
         outbox,
         seen.wake,
         seen.tell_existing,
-        seen.respond_later,
         gate,
         route_commands=lambda command, request: None,
     )

@@ -40,6 +40,9 @@ def test_manifest_declares_what_the_bridge_listens_to() -> None:
     assert manifest["features"]["shortcuts"][0]["callback_id"] == "crosspost_message"
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
         "reaction_added",
+        "reaction_removed",
+        "message.channels",
+        "message.groups",
         "app_home_opened",
     }
     assert {

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bridge_standins.server import wait_for
 from bridge_standins.signed import SlackSender
-from bridge_standins.stack import NEWS, RANDOM, SIGNING_SECRET, LocalStack, start_stack
+from bridge_standins.slack_changes import view_submission_form
+from bridge_standins.stack import NEWS, RANDOM, SIGNING_SECRET, TEAM, LocalStack, start_stack
 
 from tests.e2e import MovableClock, find_job
 
@@ -21,6 +23,7 @@ CAROL = "U0CAROL01"  # listed in BRIDGE_ADMINS
 PRIVATE = "G0PRIVATE1"
 SHARED = "C0SHARED1"  # a Slack Connect channel
 EDITORS = "S0EDITORS"
+FORM = "application/x-www-form-urlencoded"
 OTHER = "Q1VS4DkRZ9"  # a second community, found by name
 
 
@@ -295,7 +298,22 @@ def test_shortcut_by_someone_not_listed_is_refused_privately(
     assert slack.shortcut(channel=RANDOM, user=BOB, message=msg, response_url=url).is_success
     wait_for(lambda: len(stack.slack.responses) > before)
     assert f"only <@{ALICE}> may publish" in stack.slack.responses[before].body["text"]
+    assert not stack.slack.modals  # Bob was never shown the preview
     assert slack.shortcut(channel=RANDOM, user=ALICE, message=msg, response_url=url).is_success
+    wait_for(lambda: bool(stack.slack.modals))
+    [view] = stack.slack.modals
+    [route] = [
+        option["value"]
+        for block in view["blocks"]
+        if block.get("block_id") == "community"
+        for option in block["element"]["options"]
+    ]
+    state: dict[str, dict[str, Any]] = {
+        "community": {"route": {"selected_option": {"value": route}}},
+        "text": {"text": {"value": "shortcut"}},
+    }
+    form = view_submission_form(TEAM, ALICE, view, state)
+    assert slack.post(form, "application/x-www-form-urlencoded").status_code == 200
     wait_for(lambda: len(stack.amity.posts) == 1)
 
 
@@ -314,3 +332,65 @@ def test_message_link_on_an_approval_route_opens_a_request(
     press(slack, "approval_approve", approval_id(stack, msg["ts"]), ADMIN)
     wait_for(lambda: len(stack.amity.posts) == 1)
     assert stack.amity.posts[0]["data"]["text"] == "linked"
+
+
+def open_preview(stack: LocalStack, slack: SlackSender, user: str, msg: dict[str, Any]) -> Any:
+    """The shortcut by ``user``; the preview modal it opens, and the route it offers."""
+    url = stack.slack.response_url("p")
+    assert slack.shortcut(channel=RANDOM, user=user, message=msg, response_url=url).is_success
+    wait_for(lambda: bool(stack.slack.modals))
+    view = stack.slack.modals[-1]
+    [route] = [
+        option["value"]
+        for block in view["blocks"]
+        if block.get("block_id") == "community"
+        for option in block["element"]["options"]
+    ]
+    return view, route
+
+
+def test_a_preview_submitted_by_someone_not_listed_is_refused_in_the_modal(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """The route's rules are checked again when the preview is submitted: a submission by
+    someone who may not publish gets the reason under the community, and nothing posts."""
+    add(stack, slack, f"<#{RANDOM}> :tada: {OTHER} <@{ALICE}|alice>")
+    msg = stack.slack.add_message(RANDOM, {"user": BOB, "text": "shortcut"})
+    view, route = open_preview(stack, slack, ALICE, msg)
+    state: dict[str, dict[str, Any]] = {
+        "community": {"route": {"selected_option": {"value": route}}},
+        "text": {"text": {"value": "shortcut"}},
+    }
+    answer = slack.post(view_submission_form(TEAM, BOB, view, state), FORM)
+    assert answer.json()["response_action"] == "errors"
+    assert f"only <@{ALICE}> may publish" in answer.json()["errors"]["community"]
+    assert stack.amity.posts == [] and find_job(stack, msg["ts"]) is None
+
+
+def test_shortcut_on_an_approval_route_asks_instead_of_previewing(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """On an approval route the shortcut opens the approval request (said privately), not
+    the preview; nothing posts until an approver says yes."""
+    add(stack, slack, f"<#{RANDOM}> :tada: {OTHER} who=approval <@{ADMIN}|ada>")
+    msg = stack.slack.add_message(RANDOM, {"user": BOB, "text": "needs a yes"})
+    before = len(stack.slack.responses)
+    url = stack.slack.response_url("a")
+    assert slack.shortcut(channel=RANDOM, user=BOB, message=msg, response_url=url).is_success
+    wait_for(lambda: len(stack.slack.responses) > before)
+    assert "approver" in stack.slack.responses[before].body["text"]
+    assert not stack.slack.modals and stack.amity.posts == []
+
+
+def test_route_commands_explain_their_mistakes(stack: LocalStack, slack: SlackSender) -> None:
+    """A route that cannot be built says why; help shows the usage; a second route to the
+    same community gets a name of its own."""
+    assert command(stack, slack, "route help").startswith("*Routes*")
+    listed = command(stack, slack, f"route add <#{RANDOM}> :tada: {OTHER} who=listed")
+    assert listed.startswith("Sorry,") and "needs people" in listed
+    assert command(stack, slack, "route add nothing useful").startswith("Sorry,")
+    add(stack, slack, f"<#{RANDOM}> :tada: {OTHER}")
+    add(stack, slack, f"<#{NEWS}> :rocket: {OTHER}")
+    names = sorted(r.name for r in stack.bridge.worker.routes().routes)
+    assert len(names) == len(set(names)) == 3  # the file's route and two of their own
+    assert any(name.endswith("-2") for name in names)

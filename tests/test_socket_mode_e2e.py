@@ -1,6 +1,7 @@
 """Socket Mode end to end: the real ``python -m bridge serve`` connected over a WebSocket to
 the Socket Mode stand-in with SLACK_APP_TOKEN; reactions, /crosspost and the message
-shortcut arrive as envelopes, are acknowledged, and are cross-posted."""
+shortcut (then its preview's submission) arrive as envelopes, are acknowledged, and are
+cross-posted."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
@@ -18,6 +20,7 @@ from bridge_standins.amity import FakeAmity
 from bridge_standins.server import wait_for
 from bridge_standins.signed import message_shortcut_form, reaction_added_body, slash_command_form
 from bridge_standins.slack import FakeSlack
+from bridge_standins.slack_changes import view_submission_form
 from bridge_standins.socket_mode import FakeSocketMode
 from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, NEWS, SIGNING_SECRET, TEAM
 from slack_sdk import WebClient
@@ -107,6 +110,16 @@ def test_reaction_command_and_shortcut_over_socket_mode(
         message=shared,
         response_url=slack.response_url("socket-shortcut"),
     )
+    envelope = socket_mode.deliver(
+        "interactive", json.loads(dict(parse_qsl(form.decode()))["payload"])
+    )
+    assert socket_mode.ack(envelope)["envelope_id"] == envelope
+    wait_for(lambda: bool(slack.modals), timeout=20)
+    state: dict[str, dict[str, Any]] = {
+        "community": {"route": {"selected_option": {"value": "announcements"}}},
+        "text": {"text": {"value": "shared from the menu"}},
+    }
+    form = view_submission_form(TEAM, "U0BOB0001", slack.modals[0], state)
     envelope = socket_mode.deliver(
         "interactive", json.loads(dict(parse_qsl(form.decode()))["payload"])
     )

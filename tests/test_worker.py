@@ -18,6 +18,7 @@ from bridge.delivery.replies import Replies
 from bridge.delivery.worker import Policy, Worker
 from bridge.routes import Route, RoutesConfig
 from bridge.settings import MentionStrategy
+from bridge.slack.changes import TAKE_BACK
 from bridge.slack.message import SlackMessage
 from tests.amity_double import AmityDouble
 from tests.slack_double import SlackDouble
@@ -112,6 +113,9 @@ def test_a_message_is_posted_and_the_link_replied_in_its_thread(
     assert reply.text == (
         "Shared to *news* by <@U0BOB0001>: https://community.example.com/c1/slack-1700000000.000100"
     )
+    assert reply.blocks is not None  # the reply offers the take-back button for this post
+    [button] = reply.blocks[-1]["elements"]
+    assert button["action_id"] == TAKE_BACK and button["value"] == "slack-1700000000.000100"
     assert slack.reactions == [(NEWS, "1700000000.000100", "white_check_mark")]
     assert job.state is JobState.done and job.post_url == reply.text.rsplit(" ", 1)[1]
     assert job.progress.post_created and job.progress.reply_sent

@@ -137,6 +137,21 @@ class AmityClient:
         except (KeyError, IndexError, TypeError) as error:
             raise AmityRetryable("Amity's answer had no created post in it") from error
 
+    def update_post(self, post_id: str, body: dict[str, Any]) -> None:
+        """``PUT /api/v4/posts/{postId}`` with an update body (:func:`to_update_post`)."""
+        self._request("PUT", f"api/v4/posts/{post_id}", json=body)
+
+    def delete_post(self, post_id: str) -> bool:
+        """``DELETE /api/v4/posts/{postId}``; False when the post was already gone (404),
+        so a retried delete is not an error."""
+        try:
+            self._request("DELETE", f"api/v4/posts/{post_id}")
+        except AmityRejected as error:
+            if error.status == 404 or error.code == 400400:
+                return False
+            raise
+        return True
+
     def upload(self, type_: str, stream: IO[bytes], filename: str, mimetype: str) -> str:
         """Upload a file (streamed from ``stream``) as ``image``, ``video`` or ``file``;
         returns its ``fileId``."""

@@ -106,3 +106,18 @@ class CreatePost(_Model):
     def to_json(self) -> dict[str, Any]:
         """The JSON body, without the fields that are not set."""
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def to_update_post(body: CreatePost, text: str | None = None) -> dict[str, Any]:
+    """The update-post body (``PUT /api/v4/posts/{postId}``) for a post that ``body`` would
+    create now: its text, mentionees and metadata (mention positions). ``text`` replaces
+    the text (a preview's override; mention positions are then dropped). Links and
+    hashtags are not fields of the documented update body: the new text carries them."""
+    update: dict[str, Any] = {"data": {"text": body.data.text if text is None else text}}
+    metadata = dict(body.metadata or {})
+    if text is not None:
+        metadata.pop("mentioned", None)
+    elif body.mentionees:
+        update["mentionees"] = [m.model_dump(mode="json") for m in body.mentionees]
+    update["metadata"] = metadata
+    return update

@@ -29,6 +29,7 @@ from sqlalchemy import Engine, func, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bridge.delivery import links as _links  # noqa: F401 (its table joins the metadata)
 from bridge.delivery.jobs import (
     Clock,
     Job,

@@ -8,10 +8,12 @@ Success goes to the thread of the shared message (or the channel, for ``/crosspo
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from bridge.delivery.outbox import Job
 from bridge.delivery.progress import Progress
 from bridge.delivery.when import zone
+from bridge.slack.changes import TAKE_BACK
 from bridge.slack.port import SlackPort
 
 DONE_REACTION = "white_check_mark"
@@ -33,13 +35,23 @@ def files_text(progress: Progress) -> str:
 
 
 def failed_text(job: Job, reason: str) -> str:
-    """The message telling the person why nothing was posted."""
+    """The message telling the person why nothing was posted (or changed)."""
+    if job.kind == "edit":
+        return f"Could not update the post in *{job.route_name}* after an edit: {reason}"
+    if job.kind == "delete":
+        return f"Could not remove the post from *{job.route_name}*: {reason}"
     what = "your text" if job.kind == "text" else "this message"
     return f"Could not share {what} to *{job.route_name}*: {reason}"
 
 
 def delayed_text(job: Job, service: str) -> str:
     """The one notice while a job keeps waiting for Amity or Slack: delayed, not failed."""
+    if job.kind in ("edit", "delete"):
+        change = "updated" if job.kind == "edit" else "removed"
+        return (
+            f"Delayed: {service} is unavailable at the moment, so the post in "
+            f"*{job.route_name}* will be {change} as soon as it is back."
+        )
     what = "your text" if job.kind == "text" else "this message"
     where = "here" if job.kind == "text" else "in the thread"
     return (
@@ -47,6 +59,29 @@ def delayed_text(job: Job, service: str) -> str:
         f"*{job.route_name}* as soon as it is back. Nothing to do on your side: "
         f"the link will follow {where}."
     )
+
+
+def take_back_blocks(text: str, job: Job) -> list[dict[str, Any]]:
+    """``text`` with a "Remove from community" button that asks for confirmation."""
+    button = {
+        "type": "button",
+        "action_id": TAKE_BACK,
+        "text": {"type": "plain_text", "text": "Remove from community"},
+        "style": "danger",
+        "value": job.post_id,
+        "confirm": {
+            "title": {"type": "plain_text", "text": "Remove the post?"},
+            "text": {
+                "type": "mrkdwn",
+                "text": f"The post is deleted from *{job.route_name}*. The Slack message stays.",
+            },
+            "confirm": {"type": "plain_text", "text": "Remove"},
+            "deny": {"type": "plain_text", "text": "Keep it"},
+            "style": "danger",
+        },
+    }
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return [section, {"type": "actions", "elements": [button]}]
 
 
 def existing_text(job: Job) -> str:
@@ -104,7 +139,7 @@ class Replies:
                 self.slack.reply(job.channel_id, shared_text(job, url))
             return
         text = shared_text(job, url) + files_text(progress or Progress())
-        self.slack.reply(job.channel_id, text, self.thread_of(job))
+        self.slack.reply(job.channel_id, text, self.thread_of(job), take_back_blocks(text, job))
 
     def mark_shared(self, job: Job) -> None:
         """A ✅ on the shared message (adding it twice is harmless)."""
@@ -134,6 +169,17 @@ class Replies:
             self.slack.respond(job.response_url, text)
         else:
             self.slack.ephemeral(job.channel_id, job.requested_by, text)
+
+    def taken_back(self, job: Job, by: str) -> None:
+        """Say in the thread that the post was removed, and by whom."""
+        text = f"Removed from *{job.route_name}* by <@{by}>."
+        self.slack.reply(job.channel_id, text, self.thread_of(job))
+
+    def offer_take_back(self, job: Job, user: str) -> None:
+        """Ask ``user`` (privately) whether to remove the post, with the button."""
+        text = f"You removed the reaction: remove the post from *{job.route_name}* too?"
+        blocks = take_back_blocks(text, job)
+        self.slack.ephemeral(job.channel_id, user, text, self.thread_of(job), blocks)
 
     def existing(self, job: Job, user: str) -> None:
         """Tell a later reactor where the post already is."""

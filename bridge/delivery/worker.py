@@ -39,6 +39,7 @@ from bridge.delivery.outbox import Job, JobState, LeaseLost, Outbox
 from bridge.delivery.people import People
 from bridge.delivery.progress import Progress, SkippedFile
 from bridge.delivery.replies import Replies
+from bridge.delivery.sync import SYNC_KINDS, Syncer
 from bridge.delivery.when import parse_when, resolve, zone
 from bridge.failures import Fail, Failure, Retry, Retryable, RetryRules, decide
 from bridge.routes import PostDefaults, RoutesConfig
@@ -142,6 +143,7 @@ class Worker:
         self._idle = threading.Condition()
         self._heart = threading.Thread(target=self._beat, name="bridge-heartbeat", daemon=True)
         self._heart_stop = threading.Event()
+        self.sync = Syncer(self)
 
     def run_due(self) -> int:
         """Give each free slot a due job (each slot then claims the next job itself when
@@ -254,6 +256,9 @@ class Worker:
         self.outbox.save_progress(job.id, progress, self.policy.lease)
 
     def _steps(self, job: Job) -> None:
+        if job.kind in SYNC_KINDS:
+            self.sync.run(job)
+            return
         progress = job.progress.model_copy(deep=True)
         if job.when and job.scheduled_for is None:
             self._schedule(job, progress)
@@ -344,7 +349,7 @@ class Worker:
             footer = self._footer(job, message, names, defaults)
             if shared_by and "{author}" not in (defaults.attribution or ""):
                 footer.append(f"— shared by {names.users.get(author, UNKNOWN_USER)}")
-            return to_create_post(
+            created = to_create_post(
                 with_footer(draft, footer),
                 community_id=job.community_id,
                 post_id=job.post_id,
@@ -353,6 +358,7 @@ class Worker:
                 attachments=attachments,
                 defaults=defaults,
             )
+            return self.sync.with_preview(job, created)  # the text edited in the preview wins
 
         amity_id = self.people.amity_id(author) if self.authors is not None else None
         if amity_id is not None and self._post_as(job, amity_id, names.users.get(author), body):

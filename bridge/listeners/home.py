@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from bridge.delivery.links import Links, PostLink
 from bridge.delivery.outbox import Job, JobState, Outbox
 from bridge.routes import Route, RoutesConfig, describe_rules
 
@@ -23,6 +24,12 @@ def _line(job: Job) -> str:
     if job.state is JobState.done:
         return f"• {when} {where} → *{job.route_name}*: <{job.post_url}|open post>"
     return f"• {when} {where} → *{job.route_name}*: {job.last_error or job.state.value}"
+
+
+def _gone(link: PostLink) -> str:
+    when = f"{link.removed_at:%Y-%m-%d %H:%M} UTC" if link.removed_at else ""
+    why = f"taken back by <@{link.removed_by}>" if link.removed_by else "message deleted in Slack"
+    return f"• {when} *{link.route_name}*: post `{link.post_id}`, {why}"
 
 
 NO_ROUTES = (
@@ -91,7 +98,9 @@ def home_view(
     ]
     if not route_lines:
         route_lines = [NO_ROUTES]
-    done = outbox.recent_in(team_id, (JobState.done,), 10)
+    shares = ("message", "text")
+    done = [j for j in outbox.recent_in(team_id, (JobState.done,), 30) if j.kind in shares][:10]
+    removed = Links(outbox.engine).recently_removed(team_id, 10)
     failed = outbox.recent_in(team_id, (JobState.failed,), 5)
     waiting = outbox.recent_in(team_id, (JobState.pending, JobState.running), 10)
     blocks: list[dict[str, Any]] = [
@@ -107,6 +116,7 @@ def home_view(
             else route_blocks(routes, read_only, communities or {})
         ),
         _section("*Last cross-posts*\n" + ("\n".join(map(_line, done)) or "None yet.")),
+        _section("*Removed from the community*\n" + ("\n".join(map(_gone, removed)) or "None.")),
         _section("*Last failures*\n" + ("\n".join(map(_line, failed)) or "None.")),
     ]
     if waiting:

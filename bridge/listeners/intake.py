@@ -34,7 +34,7 @@ from bridge.listeners.gate import APPROVE, Gate
 from bridge.listeners.permits import Share
 from bridge.routes import Route, RoutesConfig
 from bridge.slack.api import SlackError
-from bridge.slack.payloads import BlockAction, MessageShortcut, ReactionAdded, SlashCommand
+from bridge.slack.payloads import BlockAction, ReactionAdded, SlashCommand
 
 log = logging.getLogger("bridge.listeners.intake")
 
@@ -101,7 +101,6 @@ class Intake:
         outbox: Outbox,
         wake: Callable[[], None],
         tell_existing: Callable[[Job, str], None],
-        respond_later: Callable[[str, str], None],
         gate: Gate,
         route_commands: RouteCommands,
     ) -> None:
@@ -109,7 +108,6 @@ class Intake:
         self.outbox = outbox
         self.wake = wake
         self.tell_existing = tell_existing
-        self.respond_later = respond_later
         self.gate = gate
         self.route_commands = route_commands
 
@@ -232,46 +230,6 @@ class Intake:
                 self.gate.announce(approval, text)
         if not done:
             self.gate.tell(channel, user, "This request was already answered, or it expired.", None)
-
-    def on_shortcut(self, ack: Ack, shortcut: dict[str, Any]) -> None:
-        """The "Share to community" message shortcut: like the reaction, for every route."""
-        ack()
-        try:
-            action = MessageShortcut.model_validate(shortcut)
-        except ValidationError:
-            log.warning("bridge.shortcut_unreadable")
-            return
-        channel = action.channel.id
-        routes = self.routes.for_channel(channel)
-        if not routes:
-            self.respond_later(action.response_url, no_route_text(channel))
-            return
-        share = Share(action.team.id, channel, action.user.id, action.message.user)
-        for route in routes:
-            verdict = self.gate.check(route, share)
-            if verdict.outcome != "publish":
-                ts, thread = action.message.ts, action.message.thread_ts
-                answer = (
-                    verdict.reason
-                    if verdict.outcome == "refused"
-                    else self.gate.ask(route, action.team.id, channel, ts, thread, action.user.id)
-                )
-                self.respond_later(action.response_url, answer)
-                continue
-            new = message_job(
-                action.team.id,
-                channel,
-                action.message.ts,
-                route,
-                thread_ts=action.message.thread_ts,
-                requested_by=action.user.id,
-                response_url=action.response_url,
-            )
-            job, created = self._enqueue(new)
-            if not created and job.state is JobState.done and job.post_url:
-                self.respond_later(
-                    action.response_url, f"Already shared to *{route.name}*: {job.post_url}"
-                )
 
     def on_command(self, ack: Ack, command: dict[str, Any]) -> None:
         """``/crosspost``: help, share text or a link (now or later), list, cancel."""

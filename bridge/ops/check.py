@@ -86,6 +86,11 @@ def check_slack(client: WebClient, unused: frozenset[str] = frozenset()) -> list
     granted = {s.strip() for s in (header[0] if isinstance(header, list) else header).split(",")}
     missing = [s for s in bot_scopes() if s not in granted and s not in unused]
     detail = f"missing {', '.join(missing)}: {REINSTALL}" if missing else "all granted"
+    if any(s.endswith(":history") for s in missing):
+        detail += (
+            "; without the history scopes Slack sends no message events, so edits and "
+            "deletions of shared messages do not reach their posts"
+        )
     checks.append(Check("slack scopes", not missing, detail))
     return checks
 

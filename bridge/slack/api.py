@@ -288,10 +288,22 @@ class SlackGateway:
             link += f"?thread_ts={thread_ts}&cid={channel}"
         return link
 
-    def reply(self, channel: str, text: str, thread_ts: str | None = None) -> None:
-        """A message in the channel (in the thread of ``thread_ts`` when given)."""
+    def reply(
+        self,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """A message in the channel (in the thread of ``thread_ts`` when given); ``text``
+        is the notification's text when ``blocks`` are given."""
         self._call(
-            "chat.postMessage", channel=channel, text=text, thread_ts=thread_ts, unfurl_links=False
+            "chat.postMessage",
+            channel=channel,
+            text=text,
+            thread_ts=thread_ts,
+            blocks=blocks,
+            unfurl_links=False,
         )
 
     def thread_has(self, channel: str, thread_ts: str, piece: str, oldest: float) -> bool:
@@ -316,9 +328,28 @@ class SlackGateway:
         """Show ``view`` in ``user``'s App Home tab."""
         self._call("views.publish", user_id=user, view=view)
 
-    def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+    def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
         """A message only ``user`` sees."""
-        self._call("chat.postEphemeral", channel=channel, user=user, text=text, thread_ts=thread_ts)
+        self._call(
+            "chat.postEphemeral",
+            channel=channel,
+            user=user,
+            text=text,
+            thread_ts=thread_ts,
+            blocks=blocks,
+        )
+
+    def is_admin(self, user: str) -> bool:
+        """Whether ``user`` is an admin or owner of the workspace (``users.info``)."""
+        found = self._call("users.info", user=user).get("user") or {}
+        return any(found.get(k) for k in ("is_admin", "is_owner", "is_primary_owner"))
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         """Open a modal (``views.open``; the trigger is valid for 3 seconds)."""

@@ -8,7 +8,7 @@ one). Failures are ``SlackRetryable`` or ``SlackRejected`` (:mod:`bridge.slack.a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from bridge.slack.message import SlackFile, SlackMessage
 
@@ -43,8 +43,15 @@ class SlackPort(Protocol):
     def permalink(self, channel: str, ts: str, thread_ts: str | None = None) -> str:
         """The link to a message."""
 
-    def reply(self, channel: str, text: str, thread_ts: str | None = None) -> None:
-        """A message in the channel (in the thread of ``thread_ts`` when given)."""
+    def reply(
+        self,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """A message in the channel (in the thread of ``thread_ts`` when given); ``text``
+        is the notification's text when ``blocks`` are given."""
 
     def thread_has(self, channel: str, thread_ts: str, piece: str, oldest: float) -> bool:
         """Whether a bot message containing ``piece`` is in the thread since ``oldest``."""
@@ -52,7 +59,14 @@ class SlackPort(Protocol):
     def react(self, channel: str, ts: str, name: str) -> None:
         """Add a reaction (one already there is fine)."""
 
-    def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+    def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
         """A message only ``user`` sees."""
 
     def respond(self, response_url: str, text: str, *, in_channel: bool = False) -> None:

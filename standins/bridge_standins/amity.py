@@ -1,6 +1,7 @@
 """A local stand-in for Amity Social Cloud's REST API, as a real HTTP server.
 
-Endpoints: ``POST /api/v4/posts``, ``GET /api/v3/posts/{postId}``,
+Endpoints: ``POST /api/v4/posts``, ``GET /api/v3/posts/{postId}``, ``PUT`` and
+``DELETE /api/v4/posts/{postId}`` (:mod:`bridge_standins.amity_edits`, with their answers),
 ``GET /api/v3/communities/{communityId}``; uploads (``POST /api/v4/images|videos|files``)
 and attachments: see :mod:`bridge_standins.amity_files`; users, auth tokens and sessions:
 see :mod:`bridge_standins.amity_sessions`. Every request but the auth token's and the
@@ -50,6 +51,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from bridge_standins import amity_edits as edits
 from bridge_standins import amity_rules as rules
 from bridge_standins.amity_files import AmityFileServer, Upload
 from bridge_standins.amity_rules import AmityApiError
@@ -124,6 +126,11 @@ class FakeAmity(AmityFileServer):
         self._lost_answers = 0
         self.add_route("POST", r"/api/v4/posts", self._create_post)
         self.add_route("GET", r"/api/v3/posts/(?P<id>[^/]+)", self._get_post)
+        self.add_route("PUT", r"/api/v4/posts/(?P<id>[^/]+)", self._update_post)
+        self.add_route("DELETE", r"/api/v4/posts/(?P<id>[^/]+)", self._delete_post)
+        self.forbidden: set[str] = set()  # post IDs the admin user may not change
+        self.updates: list[tuple[str, dict[str, Any]]] = []  # (postId, accepted update body)
+        self.deleted: list[str] = []  # postIds deleted, in order
         self.add_route("GET", r"/api/v3/communities/(?P<id>[^/]+)", self._get_community)
         self.add_route("GET", r"/api/v3/communities", self._search_communities)
         self.add_route("POST", r"/api/v4/authentication/token", self._auth_token)
@@ -403,6 +410,35 @@ class FakeAmity(AmityFileServer):
                 if keyword in str(c.get("displayName", "")).lower()
             ]
         return json_reply(200, rules.response(communities=found))
+
+    def _update_post(self, request: HttpRequest, match: re.Match[str]) -> Reply:
+        post_id = unquote(match["id"])
+        try:
+            body = parse_json(request.body)
+        except ValueError:
+            return AmityApiError(400, 400000, "Bad Request: the body is not JSON").reply()
+        try:
+            edits.validate_update(body)
+            with self._lock:
+                post = edits.live_post(self._posts, post_id, self.forbidden)
+                rules.check_blocked_words(body, set(self.blocked_words))
+                edits.apply_update(post, body)
+                self.updates.append((post_id, copy.deepcopy(body)))
+                answer = rules.response(posts=[copy.deepcopy(post)], users=[rules.admin_user()])
+        except AmityApiError as fault:
+            return fault.reply()
+        return json_reply(200, answer)
+
+    def _delete_post(self, request: HttpRequest, match: re.Match[str]) -> Reply:
+        post_id = unquote(match["id"])
+        try:
+            with self._lock:
+                post = edits.live_post(self._posts, post_id, self.forbidden)
+                post["isDeleted"] = True
+                self.deleted.append(post_id)
+        except AmityApiError as fault:
+            return fault.reply()
+        return json_reply(200, {"status": "ok", "data": {"success": True}})
 
     def _get_community(self, request: HttpRequest, match: re.Match[str]) -> Reply:
         with self._lock:

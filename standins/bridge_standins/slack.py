@@ -8,6 +8,9 @@ the ``x-oauth-scopes`` header, or no answer at all (:meth:`FakeSlack.drop_next`)
 Order of a call: recorded → queued fault → ``unknown_method`` → ``invalid_auth`` → the
 method (run under the lock). Files (``add_file``, ``files.info``, downloads and the
 redirect host ``foreign``) come from :class:`~bridge_standins.slack_files.SlackFileServer`.
+Modals (``views.open``, ``views.update``) are recorded in :attr:`FakeSlack.views`; messages
+are edited and deleted with :meth:`FakeSlack.edit_message` and :meth:`FakeSlack.delete_message`,
+and :mod:`bridge_standins.slack_changes` builds the events Slack sends about them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.slack.scopes import bot_scopes
+from bridge_standins import slack_changes
 from bridge_standins.server import HttpRequest, Reply, hang_up, json_reply, parse_json, text_reply
 from bridge_standins.slack_files import SlackFileServer
 from bridge_standins.slack_methods import MethodHandler, SlackMethods, request_params
@@ -171,7 +175,7 @@ class FakeSlack(SlackFileServer):
 
     @property
     def views(self) -> list[PublishedView]:
-        """Successful ``views.publish`` and ``views.open`` calls."""
+        """Successful ``views.publish``, ``views.open`` and ``views.update`` calls."""
         with self._lock:
             return copy.deepcopy(self._methods.views)
 
@@ -179,6 +183,30 @@ class FakeSlack(SlackFileServer):
         """Store a message (``type`` and a fresh ``ts`` filled when absent); returns it."""
         with self._lock:
             return self.workspace.add_message(channel, message)
+
+    def edit_message(
+        self, channel: str, ts: str, changes: dict[str, Any], editor: str | None = "U0ALICE01"
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Change a stored message (``editor`` None: Slack's own change, e.g. an unfurl);
+        returns (previous, new) for :func:`slack_changes.message_changed_body`."""
+        with self._lock:
+            return slack_changes.edit(self.workspace, channel, ts, changes, editor)
+
+    def delete_message(self, channel: str, ts: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Delete a stored message: (previous, the tombstone of a thread parent or None)."""
+        with self._lock:
+            return slack_changes.delete(self.workspace, channel, ts)
+
+    def make_admin(self, user_id: str) -> None:
+        """Make a user a workspace admin (``users.info`` says ``is_admin: true``)."""
+        with self._lock:
+            self.workspace.users[user_id]["is_admin"] = True
+
+    @property
+    def modals(self) -> list[dict[str, Any]]:
+        """The modals opened or updated (``views.open``, ``views.update``), newest last."""
+        with self._lock:
+            return [copy.deepcopy(v.view) for v in self._methods.views if v.user_id is None]
 
     def response_url(self, key: str) -> str:
         """A ``response_url`` (``<url>/response/<key>``) whose POSTs are recorded."""

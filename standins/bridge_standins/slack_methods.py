@@ -113,11 +113,13 @@ class SlackMethods:
             "usergroups.list": self.usergroups_list,
             "usergroups.users.list": self.usergroups_users_list,
             "views.publish": self.views_publish,
-            "views.open": self.views_open,
             "chat.postMessage": self.chat_post_message,
             "chat.postEphemeral": self.chat_post_ephemeral,
             "reactions.add": self.reactions_add,
+            "views.open": self.views_open,
+            "views.update": self.views_update,
         }
+        self._triggers: set[str] = set()
 
     def auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         """Who the token belongs to."""
@@ -180,15 +182,6 @@ class SlackMethods:
         self.views.append(PublishedView(view, user_id=user))
         return {"ok": True, "view": {"id": f"V{len(self.views):08d}", **view}}
 
-    def views_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Open a modal for the interaction that sent ``trigger_id``."""
-        trigger = _str(params, "trigger_id")
-        if trigger is None:
-            raise MethodRefused("invalid_arguments")
-        view = _view(params, "modal")
-        self.views.append(PublishedView(view, trigger_id=trigger))
-        return {"ok": True, "view": {"id": f"V{len(self.views):08d}", **view}}
-
     def chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """Post as the bot (a thread reply when ``thread_ts``)."""
         channel = self.workspace.channel(params.get("channel"))
@@ -227,3 +220,38 @@ class SlackMethods:
         self.workspace.add_reaction(channel, timestamp, name)
         self.reactions.append(BotReaction(channel.id, str(timestamp), name))
         return {"ok": True}
+
+    def _view(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = _json(params, "view")
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            raise MethodRefused("invalid_arguments")
+        title = (view.get("title") or {}).get("text", "")
+        if not title or len(title) > 24 or not isinstance(view.get("blocks"), list):
+            raise MethodRefused("invalid_arguments")
+        if len(view["blocks"]) > 100:
+            raise MethodRefused("invalid_arguments")
+        return view
+
+    def views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal: ``trigger_id`` once only (``exchanged_trigger_id`` after that),
+        ``invalid_arguments`` for a view that is not a valid modal."""
+        trigger = _str(params, "trigger_id")
+        if trigger is None:
+            raise MethodRefused("invalid_trigger_id")
+        if trigger in self._triggers:
+            raise MethodRefused("exchanged_trigger_id")
+        view = self._view(params)
+        self._triggers.add(trigger)
+        stored = {**view, "id": f"V{len(self.views) + 1:08d}", "team_id": self.workspace.team_id}
+        stored |= {"hash": f"{len(self.views) + 1}.hash", "state": {"values": {}}}
+        self.views.append(PublishedView(stored, trigger_id=trigger))
+        return {"ok": True, "view": stored}
+
+    def views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Replace an open view by ``view_id`` (``not_found`` when unknown)."""
+        view_id = _str(params, "view_id")
+        if not any(v.view.get("id") == view_id for v in self.views):
+            raise MethodRefused("not_found")
+        stored = {**self._view(params), "id": view_id, "team_id": self.workspace.team_id}
+        self.views.append(PublishedView(stored))
+        return {"ok": True, "view": stored}

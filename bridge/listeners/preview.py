@@ -1,0 +1,341 @@
+"""The preview: "Share to community" opens a modal to check and adjust a post first.
+
+The modal shows the translated text (editable), the community (a choice among the
+channel's routes), tags, the files that will be attached and those that will not (with
+the reason), and discoverability. Submitting stores the same job a reaction stores, so a
+message is posted once whatever triggers it; the choices go in ``post_links``, where the
+worker reads them, and a text edited here stays the post's text after later Slack edits.
+Mistakes come back into the modal (``response_action: errors``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from slack_bolt import Ack
+
+from bridge.amity.post import MAX_TEXT, utf16_len
+from bridge.delivery.files import plan
+from bridge.delivery.links import Links
+from bridge.delivery.outbox import Outbox
+from bridge.delivery.routestore import RouteStore
+from bridge.failures import Failure, Permanent
+from bridge.listeners.gate import Gate
+from bridge.listeners.intake import message_job, no_route_text
+from bridge.listeners.permits import Share
+from bridge.routes import Route, RoutesConfig
+from bridge.slack.api import SlackError, SlackGateway
+from bridge.slack.message import SlackMessage
+from bridge.slack.payloads import MessageShortcut
+from bridge.translate.draft import Draft, Names, referenced_ids, to_draft
+
+log = logging.getLogger("bridge.listeners.preview")
+PREVIEW = "crosspost_preview"  # callback_id of the modal
+INPUT_MAX = 3000  # the longest value Slack's plain_text_input takes
+
+
+def _text(kind: str, text: str) -> dict[str, Any]:
+    return {"type": kind, "text": text}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What the modal is about (its ``private_metadata``)."""
+
+    team: str
+    channel: str
+    ts: str
+    thread_ts: str | None
+    digest: str  # of the translated text: a different submitted text was edited
+    long: bool  # the text did not fit the input: an empty input means "as written"
+    length: int  # the translated text's length (UTF-16)
+    has_files: bool
+    author: str | None = None  # who wrote the message: the route's rules are checked again
+
+    def dump(self) -> str:
+        """For ``private_metadata`` (at most 3,000 characters, this is far less)."""
+        return json.dumps(self.__dict__)
+
+
+def preview_view(
+    shared: Shared, draft: Draft, routes: list[str], files: list[str], skipped: list[str]
+) -> dict[str, Any]:
+    """The modal for ``views.open``."""
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "route",
+        "options": [{"text": _text("plain_text", r[:75]), "value": r} for r in routes],
+    }
+    if len(routes) == 1:
+        select["initial_option"] = select["options"][0]
+    text_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "text",
+        "multiline": True,
+        "max_length": INPUT_MAX,
+    }
+    hint = "This is what the post will say; edit it freely."
+    if shared.long:
+        hint = (
+            f"The text ({shared.length} characters) is too long to edit here: leave this "
+            "empty to post it as written in Slack, or write a shorter text."
+        )
+    elif draft.text:
+        text_input["initial_value"] = draft.text
+    yes = {"text": _text("plain_text", "Discoverable (in search and explore)"), "value": "yes"}
+    lines = [f"Attached: {', '.join(files)}" if files else "No files to attach."]
+    lines += [f"Not attached: {line}" for line in skipped]
+    blocks = [
+        _input("community", "Community", select),
+        _input("text", "Text", text_input, optional=True, hint=hint),
+        _input(
+            "tags",
+            "Tags",
+            {"type": "plain_text_input", "action_id": "tags"},
+            optional=True,
+            hint="Up to 5, separated by commas, 24 characters each.",
+        ),
+        {"type": "context", "elements": [_text("mrkdwn", "\n".join(lines)[:3000])]},
+        _input(
+            "discoverable",
+            "Discoverability",
+            {
+                "type": "checkboxes",
+                "action_id": "discoverable",
+                "options": [yes],
+                "initial_options": [yes],
+            },
+            optional=True,
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": PREVIEW,
+        "title": _text("plain_text", "Share to community"),
+        "submit": _text("plain_text", "Post"),
+        "close": _text("plain_text", "Cancel"),
+        "private_metadata": shared.dump(),
+        "blocks": blocks,
+    }
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> dict[str, Any]:
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": _text("plain_text", label),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = _text("plain_text", hint)
+    return block
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A submitted modal, read and checked."""
+
+    route: str | None
+    text: str | None  # None: the translated text, unchanged
+    tags: list[str]
+    discoverable: bool
+
+
+def read_submission(shared: Shared, values: Mapping[str, Any]) -> tuple[Choice, dict[str, str]]:
+    """The person's choices, and the errors to show by block (empty when none)."""
+
+    def value(block: str, action: str) -> Any:
+        return (values.get(block) or {}).get(action) or {}
+
+    route = (value("community", "route").get("selected_option") or {}).get("value")
+    typed = value("text", "text").get("value") or ""
+    tags = [t.strip() for t in str(value("tags", "tags").get("value") or "").split(",")]
+    tags = [t for t in tags if t]
+    options = value("discoverable", "discoverable").get("selected_options") or []
+    text: str | None = typed
+    if (shared.long and not typed.strip()) or _digest(typed) == shared.digest:
+        text = None
+    choice = Choice(route, text, tags, any(o.get("value") == "yes" for o in options))
+    errors: dict[str, str] = {}
+    if not route:
+        errors["community"] = "Choose the community to post to."
+    length = shared.length if text is None else utf16_len(text)
+    if length > MAX_TEXT:
+        errors["text"] = f"The text is {length} characters; Amity takes {MAX_TEXT}. Shorten it."
+    elif not (text if text is not None else "x" * length).strip() and not shared.has_files:
+        errors["text"] = "There is nothing to post: write a text (the message has no files)."
+    if len(tags) > 5 or any(len(t) > 24 for t in tags):
+        errors["tags"] = "At most 5 tags, each at most 24 characters."
+    return choice, errors
+
+
+class Preview:
+    """The shortcut that opens the modal, and the modal's submission."""
+
+    def __init__(
+        self,
+        store: RouteStore,
+        gate: Gate,
+        outbox: Outbox,
+        wake: Callable[[], None],
+        slack: SlackGateway,
+        *,
+        max_bytes: int,
+        later: Callable[[Callable[[], None]], object],
+        respond_later: Callable[[str, str], None],
+    ) -> None:
+        self.store = store
+        self.gate = gate
+        self.outbox = outbox
+        self.links = Links(outbox.engine)
+        self.wake = wake
+        self.slack = slack
+        self.max_bytes = max_bytes
+        self.later = later
+        self.respond_later = respond_later
+
+    @property
+    def routes(self) -> RoutesConfig:
+        """The routes in force now (the store's, refreshed every few seconds)."""
+        return self.store.current()
+
+    def _allowed(self, action: MessageShortcut, message: SlackMessage) -> list[Route]:
+        """The channel's routes this person may publish through now; for the others, they
+        are told why (or an approval is asked for) through the shortcut's response URL."""
+        channel = action.channel.id
+        share = Share(action.team.id, channel, action.user.id, message.user)
+        allowed = []
+        for route in self.routes.for_channel(channel):
+            verdict = self.gate.check(route, share)
+            if verdict.outcome == "publish":
+                allowed.append(route)
+                continue
+            ts, thread = message.ts, message.thread_ts
+            answer = (
+                verdict.reason
+                if verdict.outcome == "refused"
+                else self.gate.ask(route, action.team.id, channel, ts, thread, action.user.id)
+            )
+            self.respond_later(action.response_url, answer)
+        return allowed
+
+    def on_shortcut(self, ack: Ack, shortcut: dict[str, Any]) -> None:
+        """Acknowledge at once, then open the modal (the trigger lasts 3 seconds)."""
+        ack()
+        try:
+            action = MessageShortcut.model_validate(shortcut)
+            message = SlackMessage.model_validate(shortcut.get("message"))
+        except ValidationError:
+            log.warning("bridge.shortcut_unreadable")
+            return
+        if not self.routes.for_channel(action.channel.id):
+            self.respond_later(action.response_url, no_route_text(action.channel.id))
+            return
+        trigger = str(shortcut.get("trigger_id") or "")
+
+        def open_if_allowed() -> None:
+            routes = self._allowed(action, message)
+            if routes:
+                self._open(action, message, [r.name for r in routes], trigger)
+
+        self.later(open_if_allowed)
+
+    def _open(
+        self, action: MessageShortcut, message: SlackMessage, routes: list[str], trigger: str
+    ) -> None:
+        try:
+            draft = self._translate(message)
+        except Failure as error:
+            advice = error.advice if isinstance(error, Permanent) else str(error)
+            self.respond_later(action.response_url, f"Cannot share this message: {advice}")
+            return
+        going, skipped = plan(list(message.files), self.max_bytes)
+        length = utf16_len(draft.text)
+        shared = Shared(
+            team=action.team.id,
+            channel=action.channel.id,
+            ts=message.ts,
+            thread_ts=message.thread_ts,
+            digest=_digest(draft.text),
+            long=len(draft.text) > INPUT_MAX,
+            length=length,
+            has_files=bool(going),
+            author=message.user,
+        )
+        names = [p.file.name or p.file.title or p.file.id for p in going]
+        reasons = [f"{s.name} ({s.reason})" for s in skipped]
+        try:
+            self.slack.open_view(trigger, preview_view(shared, draft, routes, names, reasons))
+        except SlackError as error:
+            log.warning("bridge.preview_not_opened", extra={"error": str(error)})
+
+    def _translate(self, message: SlackMessage) -> Draft:
+        refs = referenced_ids(message)
+        names = Names(
+            users=self.slack.user_names(refs.users),
+            channels=self.slack.channel_names(refs.channels),
+            usergroups=self.slack.usergroup_handles(refs.usergroups),
+        )
+        return to_draft(message, names, self.routes.users)
+
+    def on_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Store the job (or show what to fix in the modal)."""
+        try:
+            shared = Shared(**json.loads(view.get("private_metadata") or ""))
+            user = str(body["user"]["id"])
+        except (ValueError, TypeError, KeyError):
+            log.warning("bridge.preview_unreadable")
+            ack()
+            return
+        choice, errors = read_submission(shared, (view.get("state") or {}).get("values") or {})
+        route = next(
+            (r for r in self.routes.for_channel(shared.channel) if r.name == choice.route), None
+        )
+        if route is None and "community" not in errors:
+            errors["community"] = "This community is no longer routed from this channel."
+        if route is not None and "community" not in errors:
+            share = Share(shared.team, shared.channel, user, shared.author)
+            verdict = self.gate.check(route, share)
+            if verdict.outcome != "publish":
+                errors["community"] = verdict.reason or "You may not publish through this route."
+        if errors or route is None:
+            ack(response_action="errors", errors=errors)
+            return
+        new = message_job(
+            shared.team,
+            shared.channel,
+            shared.ts,
+            route,
+            thread_ts=shared.thread_ts,
+            requested_by=user,
+        )
+        existing = self.outbox.get_by_key(new.key)
+        if existing is not None:
+            where = existing.post_url or "on its way"
+            ack(response_action="errors", errors={"community": f"Already shared there: {where}"})
+            return
+        self.links.set_preview(
+            new.post_id,
+            shared.team,
+            text=choice.text,
+            tags=choice.tags,
+            discoverable=choice.discoverable,
+        )
+        job, created = self.outbox.enqueue(new)
+        log.info("bridge.job_%s", "accepted" if created else "duplicate", extra={"job_id": job.id})
+        ack()
+        if created:
+            self.wake()
