@@ -39,6 +39,9 @@ class SlackDouble:
     reactions: list[tuple[str, str, str]] = field(default_factory=list)
     fetched: list[str] = field(default_factory=list)
 
+    def own_bot_id(self) -> str:
+        return "B0BRIDGE"
+
     def can_read(self, channel: str, user: str) -> bool:
         return (channel, user) in self.members
 

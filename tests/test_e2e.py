@@ -132,14 +132,33 @@ def test_reactions_that_do_nothing(
     assert stack.slack.calls_to("conversations.history") == []
 
 
-def test_bot_message_is_not_posted(stack: LocalStack, slack: SlackSender) -> None:
-    """A bot's message is fetched, recognised and skipped without a post or a reply."""
+def test_the_bridges_own_message_is_not_posted(stack: LocalStack, slack: SlackSender) -> None:
+    """The bridge's own message (bot ID from ``auth.test``) is fetched, recognised and
+    skipped without a post or a reply."""
     msg = stack.slack.add_message(
-        NEWS, {"bot_id": "B0OTHER", "subtype": "bot_message", "text": "beep"}
+        NEWS, {"bot_id": "BBRIDGE", "user": "UBRIDGEBOT", "text": "Shared to announcements"}
     )
     react(slack, msg["ts"])
     wait_for(lambda: job_state(stack, msg["ts"]) is JobState.cancelled)
     assert posts(stack) == [] and stack.slack.posted == []
+
+
+def test_an_apps_message_is_posted_with_its_blocks(stack: LocalStack, slack: SlackSender) -> None:
+    """A workflow's or another app's message is shared like anyone's, its header and
+    section blocks carried over (not only the notification text)."""
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Release 4.2"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Out *today* for everyone"}},
+    ]
+    msg = stack.slack.add_message(
+        NEWS,
+        {"bot_id": "B0WORKFLOW", "subtype": "bot_message", "text": "Release", "blocks": blocks},
+    )
+    react(slack, msg["ts"])
+    wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+    [body] = posts(stack)
+    assert "Release 4.2" in body["data"]["text"]
+    assert "Out today for everyone" in body["data"]["text"]
 
 
 def test_slash_command_text(stack: LocalStack, slack: SlackSender) -> None:

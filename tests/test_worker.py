@@ -172,13 +172,26 @@ def test_a_refused_post_fails_and_tells_the_person_privately(
     assert slack.replies == []
 
 
-def test_a_bot_message_is_cancelled_without_a_post(
+def test_the_bridges_own_message_is_cancelled_without_a_post(
     outbox: Outbox, worker: Worker, slack: SlackDouble, amity: AmityDouble
 ) -> None:
-    """The bridge never cross-posts bot messages (its own replies included)."""
+    """The bridge never cross-posts its own messages (its thread replies)."""
     slack.messages[NEWS, "1700000000.000200"] = SlackMessage(
-        ts="1700000000.000200", bot_id="B1", text="a bot"
+        ts="1700000000.000200", bot_id=slack.own_bot_id(), text="Shared to news"
     )
     outbox.enqueue(message_job("1700000000.000200"))
     job = run_once(outbox, worker)
     assert job.state is JobState.cancelled and amity.posts() == [] and slack.replies == []
+
+
+def test_another_apps_message_is_posted(
+    outbox: Outbox, worker: Worker, slack: SlackDouble, amity: AmityDouble
+) -> None:
+    """A message another app or a workflow wrote is shared like anyone's."""
+    slack.messages[NEWS, "1700000000.000300"] = SlackMessage(
+        ts="1700000000.000300", bot_id="B0WORKFLOW", subtype="bot_message", text="Weekly digest"
+    )
+    outbox.enqueue(message_job("1700000000.000300"))
+    job = run_once(outbox, worker)
+    assert job.state is JobState.done
+    assert [p["data"]["text"] for p in amity.posts()] == ["Weekly digest"]

@@ -428,8 +428,8 @@ class Worker:
             message = self.slack.fetch_message(job.channel_id, job.message_ts, job.thread_ts)
             progress.message = message
             self._save(job, progress)
-        if message.is_from_bot():
-            raise Skip("bot messages are not cross-posted")
+        if message.is_from(self.slack.own_bot_id()):  # other apps' and workflows' are posted
+            raise Skip("the bridge's own messages are not cross-posted")
         return message
 
     def _draft(self, job: Job, message: SlackMessage | None) -> tuple[Draft, Names]:

@@ -246,6 +246,13 @@ class SlackGateway:
             if cursor is None:
                 return False
 
+    def own_bot_id(self) -> str:
+        """The bridge's own bot ID (``auth.test``), asked once."""
+        cached = self._cached("own:bot_id")
+        if cached is not None:
+            return cached
+        return self._remember("own:bot_id", str(self._call("auth.test").get("bot_id") or ""))
+
     def user_tz(self, user_id: str) -> str | None:
         """The person's time zone name from ``users.info`` (None if unknown)."""
         try:

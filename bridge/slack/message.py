@@ -125,6 +125,6 @@ class SlackMessage(Frozen):
                     files.append(file)
         return {**data, "files": files}
 
-    def is_from_bot(self) -> bool:
-        """Bot messages (the bridge's own replies included) are never cross-posted."""
-        return self.bot_id is not None or self.subtype == "bot_message"
+    def is_from(self, bot_id: str) -> bool:
+        """Whether the bot ``bot_id`` wrote this message."""
+        return bool(bot_id) and self.bot_id == bot_id

@@ -16,6 +16,10 @@ from bridge.slack.message import SlackFile, SlackMessage
 class SlackPort(Protocol):
     """The Slack Web API calls a job makes."""
 
+    def own_bot_id(self) -> str:
+        """The bridge's own bot ID (its messages are never cross-posted)."""
+        ...
+
     def can_read(self, channel: str, user: str) -> bool:
         """Whether ``user`` may read ``channel`` (public, or a member of it)."""
 
