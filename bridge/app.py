@@ -82,8 +82,7 @@ class Bridge:
     home: HomeEditor | None = None  # the App Home, set by ``build``
 
     def __post_init__(self) -> None:
-        secret = self.settings.SLACK_SIGNING_SECRET.get_secret_value()
-        self.slack_handler = SlackEventsHandler(self.bolt, secret)
+        self.slack_handler = SlackEventsHandler(self.bolt)
 
     def start_worker(self) -> None:
         """Poll the outbox every BRIDGE_POLL_SECONDS (and at once when woken)."""
