@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 from bridge_standins.server import wait_for
-from bridge_standins.signed import SlackSender
-from bridge_standins.stack import AMITY_TOKEN, COMMUNITY, NEWS, SIGNING_SECRET, LocalStack
+from bridge_standins.signed import JSON, SlackSender
+from bridge_standins.slack_changes import message_changed_body
+from bridge_standins.stack import AMITY_TOKEN, COMMUNITY, NEWS, SIGNING_SECRET, TEAM, LocalStack
 from bridge_standins.stack import start_stack as start
 from cryptography.fernet import Fernet
 from sqlalchemy import select
@@ -246,3 +247,19 @@ def test_tokens_are_never_logged(stack: LocalStack, caplog: pytest.LogCaptureFix
     assert token
     logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     assert token not in logged and API_KEY not in logged and SECRET_KEY not in logged
+
+
+def test_an_edit_keeps_the_shared_by_line_of_an_admin_post(stack: LocalStack) -> None:
+    """The admin posted for Alice (not a member): her edit updates the text and the post
+    still says who shared it, as when it was created."""
+    stack.amity.sessions.members[COMMUNITY].clear()
+    post = share(stack, "First words")
+    assert post["data"]["text"] == "First words\n\n— shared by Alice"
+    ts = post["metadata"]["slack"]["ts"]
+    previous, new = stack.slack.edit_message(NEWS, ts, {"text": "Second words"}, "U0ALICE01")
+    with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+        assert slack.post(message_changed_body(TEAM, NEWS, previous, new), JSON).status_code == 200
+    wait_for(lambda: job_state(stack, ":edit:") is JobState.done)
+    edited = stack.amity.get_post(post["postId"])
+    assert edited is not None
+    assert edited["data"]["text"] == "Second words\n\n— shared by Alice"

@@ -25,7 +25,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, text, update
+from sqlalchemy import Engine, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -38,10 +38,10 @@ from bridge.delivery.jobs import (
     jobs,
     make_engine,
     metadata,
-    to_job,
     utc_now,
 )
 from bridge.delivery.progress import Progress
+from bridge.delivery.reads import JobReads
 
 __all__ = [
     "Clock",
@@ -67,8 +67,8 @@ def new_token() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
-class Outbox:
-    """The jobs table and the operations on it."""
+class Outbox(JobReads):
+    """The jobs table and the operations on it (the reads are :class:`JobReads`)."""
 
     def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
         self.engine = engine
@@ -116,47 +116,6 @@ class Outbox:
                 return self.enqueue(new, run_at)
             return existing, False
         return Job(id=job_id, **values), True
-
-    def get(self, job_id: int) -> Job | None:
-        """The job with this id."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
-        return to_job(row) if row else None
-
-    def get_by_key(self, key: str) -> Job | None:
-        """The job with this idempotency key."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(jobs).where(jobs.c.key == key)).mappings().first()
-        return to_job(row) if row else None
-
-    def recent(self, limit: int = 20) -> list[Job]:
-        """The newest jobs first."""
-        query = select(jobs).order_by(jobs.c.id.desc()).limit(limit)
-        with self.engine.connect() as conn:
-            return [to_job(row) for row in conn.execute(query).mappings()]
-
-    def recent_in(self, team_id: str, states: tuple[JobState, ...], limit: int) -> list[Job]:
-        """The newest jobs of a workspace in these states."""
-        query = (
-            select(jobs)
-            .where(jobs.c.team_id == team_id, jobs.c.state.in_(states))
-            .order_by(jobs.c.updated_at.desc())
-            .limit(limit)
-        )
-        with self.engine.connect() as conn:
-            return [to_job(row) for row in conn.execute(query).mappings()]
-
-    def waiting(self, limit: int = 100) -> list[Job]:
-        """Jobs that failed for a temporary reason and wait for their next try, soonest
-        first (pending with at least one attempt)."""
-        query = (
-            select(jobs)
-            .where(jobs.c.state == JobState.pending, jobs.c.attempts > 0)
-            .order_by(jobs.c.next_run_at)
-            .limit(limit)
-        )
-        with self.engine.connect() as conn:
-            return [to_job(row) for row in conn.execute(query).mappings()]
 
     def claim(self, limit: int, lease: timedelta) -> list[Job]:
         """Take up to ``limit`` due jobs (or jobs whose lease expired) for this process."""
@@ -248,17 +207,6 @@ class Outbox:
             ending=True,
         )
 
-    def scheduled_by(self, team_id: str, user: str) -> list[Job]:
-        """A person's scheduled posts that have not gone out yet, soonest first."""
-        query = (
-            select(jobs)
-            .where(jobs.c.team_id == team_id, jobs.c.requested_by == user)
-            .where(jobs.c.state == JobState.pending, jobs.c.scheduled_for.is_not(None))
-            .order_by(jobs.c.scheduled_for)
-        )
-        with self.engine.connect() as conn:
-            return [to_job(row) for row in conn.execute(query).mappings()]
-
     def cancel(self, job_id: int, team_id: str, user: str) -> bool:
         """Cancel a pending job of ``user``; False when there is no such job."""
         with self._tx() as conn:
@@ -284,13 +232,6 @@ class Outbox:
                 .values(state=JobState.pending, attempts=0, next_run_at=now, updated_at=now)
             )
         return done.rowcount == 1
-
-    def count_by_state(self) -> dict[JobState, int]:
-        """How many jobs are in each state."""
-        query = select(jobs.c.state, func.count()).group_by(jobs.c.state)
-        with self.engine.connect() as conn:
-            counts = {row[0]: int(row[1]) for row in conn.execute(query)}
-        return {state: counts.get(state, 0) for state in JobState}
 
     def finish(
         self,

@@ -48,6 +48,7 @@ class Progress(BaseModel):
     attached: list[str] = Field(default_factory=list)  # names of the files attached
     skipped: list[SkippedFile] = Field(default_factory=list)
     post_created: bool = False
+    shared_by: bool = False  # the admin posted it for its author: it says who shared it
     reply_started: float | None = None  # epoch seconds: a reply may have been sent since
     reply_sent: bool = False
     failing_since: datetime | None = None  # first temporary failure (naive UTC)

@@ -1,0 +1,54 @@
+"""What every intake listener shares: the route store, the outbox, and storing a job
+(waking the worker when it is new)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bridge.delivery.outbox import Job, NewJob, Outbox
+from bridge.delivery.routestore import RouteStore
+from bridge.listeners.commands import Routes
+from bridge.listeners.gate import Gate
+from bridge.routes import RoutesConfig
+from bridge.slack.payloads import SlashCommand
+
+log = logging.getLogger("bridge.listeners.intake")
+
+RouteCommands = Callable[[SlashCommand, Routes], None]  # answers through the response_url
+
+
+class IntakeBase:
+    """The listeners' shared state: the routes, the outbox, the gate."""
+
+    def __init__(
+        self,
+        store: RouteStore,
+        outbox: Outbox,
+        wake: Callable[[], None],
+        tell_existing: Callable[[Job, str], None],
+        gate: Gate,
+        route_commands: RouteCommands,
+    ) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.wake = wake
+        self.tell_existing = tell_existing
+        self.gate = gate
+        self.route_commands = route_commands
+
+    @property
+    def routes(self) -> RoutesConfig:
+        """The routes in force now (the store's, refreshed every few seconds)."""
+        return self.store.current()
+
+    def enqueue(self, new: NewJob) -> tuple[Job, bool]:
+        job, created = self.outbox.enqueue(new)
+        log.info(
+            "bridge.job_%s",
+            "accepted" if created else "duplicate",
+            extra={"job_id": job.id, "channel": new.channel_id, "ts": new.message_ts},
+        )
+        if created:
+            self.wake()
+        return job, created
