@@ -19,7 +19,7 @@ from bridge.routes import ConfigError, load_routes
 
 ADMIN = "U0ADMIN01"
 EVIL = "../../v4/posts/xyz"
-TOKEN = "amity-admin-token"  # noqa: S105 - the stand-in's test token
+TOKEN = "amity-admin-token"
 
 
 @pytest.mark.parametrize(
