@@ -69,6 +69,7 @@ def test_unknown_users_are_remembered_like_known_ones(stack: LocalStack) -> None
         for n in range(2):
             msg = stack.slack.add_message(NEWS, {"user": ALICE, "text": f"{n} <@{UNKNOWN[0]}>"})
             slack.reaction(user=BOB, reaction="mega", channel=NEWS, ts=msg["ts"], item_user=ALICE)
-            wait_for(lambda ts=msg["ts"]: job_state(stack, ts) is JobState.done)
+            ts = str(msg["ts"])
+            wait_for(lambda: job_state(stack, ts) is JobState.done)  # noqa: B023 - waited here
     assert asked_about(stack, {UNKNOWN[0]}) == [UNKNOWN[0]]
     assert [p["data"]["text"] for p in stack.amity.posts] == ["0 @unknown user", "1 @unknown user"]
