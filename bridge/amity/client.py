@@ -45,6 +45,8 @@ def _segment(amity_id: str) -> str:
         return path_segment(amity_id)
     except ValueError as error:
         raise AmityRejected(f"{error}: check the route's community ID") from None
+
+
 Observer = Callable[[str, str, float, str | None], None]
 
 
