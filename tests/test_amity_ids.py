@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bridge_standins.amity import FakeAmity
 from bridge_standins.server import wait_for
 from bridge_standins.signed import SlackSender
-from bridge_standins.stack import NEWS, RANDOM, SIGNING_SECRET, LocalStack, start_stack
+from bridge_standins.stack import NEWS, RANDOM, SIGNING_SECRET, TEAM, LocalStack, start_stack
 
 from bridge.amity.client import AmityClient, AmityRejected
 from bridge.amity.ratelimit import SlidingWindow
@@ -109,3 +110,43 @@ def test_a_stored_bad_id_reaches_amity_quoted_never_as_another_path() -> None:
         f"/api/v3/users/{quoted}",
     ]
     assert all("/api/v4/posts/xyz" not in p for p in paths)
+
+
+def test_route_form_with_a_path_as_community_shows_the_rule(stack: LocalStack) -> None:
+    """The App Home's route form: the error sits under the community field."""
+
+    def text(value: str) -> dict[str, Any]:
+        return {"v": {"type": "plain_text_input", "value": value}}
+
+    values = {
+        "name": text("evil"),
+        "channels": {
+            "v": {"type": "multi_conversations_select", "selected_conversations": [RANDOM]}
+        },
+        "emoji": text(":tada:"),
+        "community": text(EVIL),
+        "who": {"v": {"type": "static_select", "selected_option": {"value": "anyone"}}},
+        "people": {"v": {"type": "multi_users_select", "selected_users": []}},
+        "groups": text(""),
+        "approval_emoji": text(""),
+        "approval_hours": text(""),
+        "options": {"v": {"type": "checkboxes", "selected_options": []}},
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM},
+        "user": {"id": ADMIN, "team_id": TEAM},
+        "view": {
+            "id": "V0MODAL",
+            "type": "modal",
+            "callback_id": "route_form",
+            "private_metadata": "",
+            "state": {"values": values},
+        },
+    }
+    with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+        answer = slack.interaction(payload)
+    assert answer.status_code == 200
+    error = answer.json()["errors"]["community"]
+    assert error.startswith(f"`{EVIL}` is not an Amity community ID") and "letters" in error
+    assert not any(r.path.startswith("/api/v4/posts") for r in stack.amity.requests)
