@@ -39,7 +39,7 @@ from bridge.delivery.worker import Policy, Worker
 from bridge.edge.events import SlackEventsHandler
 from bridge.listeners.commands import Routes
 from bridge.listeners.gate import APPROVE, REFUSE, Gate
-from bridge.listeners.home import ADD, EDIT, REMOVE
+from bridge.listeners.home import ADD, EDIT, PAGES, REMOVE
 from bridge.listeners.homeedit import HomeEditor
 from bridge.listeners.intake import Intake
 from bridge.listeners.preview import PREVIEW, Preview
@@ -287,7 +287,7 @@ def _wire_rules(
         bridge.settings.admins,
         lambda *args: bridge.notices.submit(_quietly, *args),
     )
-    for action in (ADD, EDIT, REMOVE):
+    for action in (ADD, EDIT, REMOVE, *PAGES):
         bridge.bolt.action(action)(editor.on_button)
     bridge.bolt.view(FORM)(editor.on_submit)
     bridge.home = editor

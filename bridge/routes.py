@@ -34,6 +34,8 @@ from pydantic import (
     model_validator,
 )
 
+from bridge.ids import AmityId
+
 ChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,}$")]
 UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,}$")]
 GroupId = Annotated[str, StringConstraints(pattern=r"^S[A-Z0-9]{2,}$")]
@@ -110,7 +112,7 @@ class Route(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     channels: list[ChannelId] = Field(default_factory=list)
     emoji: EmojiName
-    community: Annotated[str, StringConstraints(min_length=1, max_length=900)]
+    community: AmityId  # bridge.ids.RULE
     post: PostDefaults = Field(default_factory=PostDefaults)
     sync_edits: bool = True  # a Slack edit updates the post
     sync_deletes: Literal["delete", "keep"] = "delete"  # a deleted message deletes the post

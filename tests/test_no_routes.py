@@ -66,6 +66,6 @@ def test_serve_starts_without_routes_and_is_healthy(
 
 def test_app_home_without_routes_says_how_to_add_one(outbox: Outbox) -> None:
     """The Home tab of a bridge with no routes explains the routes file."""
-    view = home_view(RoutesConfig.empty(), outbox, "T0FAKE")
+    view = home_view(RoutesConfig.empty(), outbox, "T0FAKE", can_see=lambda _: True)
     text = json.dumps(view)
     assert "No routes yet" in text and "bridge.example.yml" in text and "BRIDGE_CONFIG" in text

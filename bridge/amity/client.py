@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
-from urllib.parse import quote
 
 import httpx
 
@@ -24,6 +23,7 @@ from bridge.amity.errors import (
 )
 from bridge.amity.post import CreatePost
 from bridge.amity.ratelimit import Limiter
+from bridge.ids import path_segment
 
 __all__ = [
     "AmityAlreadyExists",
@@ -36,6 +36,17 @@ __all__ = [
 ]
 UPLOAD_PATHS = {"image": "api/v4/images", "video": "api/v4/videos", "file": "api/v4/files"}
 UPLOAD_TIMEOUT = 600.0  # seconds between bytes on an upload; large videos take a while
+
+
+def _segment(amity_id: str) -> str:
+    """An ID as one quoted path segment; an ID no quoting makes safe is refused before
+    anything is sent (the person has to fix it: it came from a route or a stored value)."""
+    try:
+        return path_segment(amity_id)
+    except ValueError as error:
+        raise AmityRejected(f"{error}: check the route's community ID") from None
+
+
 Observer = Callable[[str, str, float, str | None], None]
 
 
@@ -139,13 +150,13 @@ class AmityClient:
 
     def update_post(self, post_id: str, body: dict[str, Any]) -> None:
         """``PUT /api/v4/posts/{postId}`` with an update body (:func:`to_update_post`)."""
-        self._request("PUT", f"api/v4/posts/{post_id}", json=body)
+        self._request("PUT", f"api/v4/posts/{_segment(post_id)}", json=body)
 
     def delete_post(self, post_id: str) -> bool:
         """``DELETE /api/v4/posts/{postId}``; False when the post was already gone (404),
         so a retried delete is not an error."""
         try:
-            self._request("DELETE", f"api/v4/posts/{post_id}")
+            self._request("DELETE", f"api/v4/posts/{_segment(post_id)}")
         except AmityRejected as error:
             if error.status == 404 or error.code == 400400:
                 return False
@@ -177,7 +188,7 @@ class AmityClient:
     def user_exists(self, user_id: str) -> bool:
         """``GET /api/v3/users/{userId}``: whether the user has an Amity account."""
         try:
-            self._request("GET", f"api/v3/users/{quote(user_id, safe='')}")
+            self._request("GET", f"api/v3/users/{_segment(user_id)}")
         except AmityRejected as error:
             if error.status == 404 or error.code == 400400:
                 return False
@@ -187,7 +198,7 @@ class AmityClient:
     def get_community(self, community_id: str) -> dict[str, Any] | None:
         """``GET /api/v3/communities/{communityId}``, or None when it does not exist."""
         try:
-            answer = self._request("GET", f"api/v3/communities/{community_id}")
+            answer = self._request("GET", f"api/v3/communities/{_segment(community_id)}")
         except AmityRejected as error:
             if error.status == 404 or error.code == 400400:
                 return None

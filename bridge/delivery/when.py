@@ -43,6 +43,13 @@ USAGE = (
 )
 
 
+MAX_AHEAD = timedelta(days=365)  # a post is scheduled at most a year ahead
+GRACE = timedelta(minutes=5)  # a time gone by less than this posts at once (typed late)
+ZONES = timedelta(hours=14)  # how far any time zone's clock is from UTC, at most
+TOO_FAR = "is more than a year ahead: schedule at most 365 days ahead"
+PAST = "is in the past: say a time to come, e.g. `tomorrow 9am` or `in 2h`"
+
+
 class WhenError(Permanent, ValueError):
     """The time could not be understood or lies in the past; the message says why."""
 
@@ -100,7 +107,7 @@ def zone(name: str | None) -> ZoneInfo:
 def resolve(when: When, now: datetime, tz: ZoneInfo) -> datetime:
     """The UTC time (naive, like the store) for ``when``, seen from ``now`` (naive UTC)."""
     if when.delay is not None:
-        return now + when.delay
+        return _in_range(when, now + when.delay, now)
     assert when.at is not None
     local_now = now.replace(tzinfo=UTC).astimezone(tz)
     if isinstance(when.day, date):
@@ -114,7 +121,31 @@ def resolve(when: When, now: datetime, tz: ZoneInfo) -> datetime:
         day = local_now.date() + timedelta(days=ahead)
         if ahead == 0 and when.at <= local_now.time():
             day += timedelta(days=7)
-    target = datetime.combine(day, when.at, tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
-    if target <= now:
-        raise WhenError(f"{when.phrase} is in the past")
-    return target
+    try:
+        target = datetime.combine(day, when.at, tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+    except (OverflowError, ValueError):  # beyond year 1 or 9999 once in UTC
+        raise WhenError(f"{when.phrase} {PAST if day.year < 2 else TOO_FAR}") from None
+    return _in_range(when, target, now)
+
+
+def _in_range(when: When, target: datetime, now: datetime) -> datetime:
+    if target < now - GRACE:
+        raise WhenError(f"{when.phrase} {PAST}")
+    if target > now + MAX_AHEAD:
+        raise WhenError(f"{when.phrase} {TOO_FAR}")
+    return max(target, now)
+
+
+def check_range(when: When, now: datetime) -> None:
+    """Refuse at once, before the person's time zone is known, a time that is more than
+    a year ahead or long gone in every time zone (``now``: naive UTC)."""
+    if when.delay is not None:
+        if when.delay > MAX_AHEAD:
+            raise WhenError(f"{when.phrase} {TOO_FAR}")
+        return
+    if isinstance(when.day, date) and when.at is not None:
+        local = datetime.combine(when.day, when.at)  # naive: the same clock in any zone
+        if local < now - GRACE - ZONES:
+            raise WhenError(f"{when.phrase} {PAST}")
+        if local > now + MAX_AHEAD + ZONES:
+            raise WhenError(f"{when.phrase} {TOO_FAR}")

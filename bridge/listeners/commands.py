@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from bridge.delivery.when import When, WhenError, parse_when
+from bridge.delivery.when import When, WhenError, check_range, parse_when
 
 USAGE = """*Share Slack messages with your community*
 • `/crosspost <text>`: post the text to this channel's community
 • `/crosspost <message link>`: post an existing message (More actions › Copy link)
 • React with a route's emoji (for example :mega:) on any message in a routed channel
 • `/crosspost schedule <when> <text or message link>`: post later, e.g. `tomorrow 9am`,
-  `2026-12-01 09:00`, `monday 14:30`, `in 2h` (your Slack time zone)
+  `2026-12-01 09:00`, `monday 14:30`, `in 2h` (your Slack time zone, at most a year ahead)
 • `/crosspost scheduled`: your posts waiting to go out; `/crosspost cancel <id>` cancels one
 • `/crosspost routes`, `/crosspost route add|remove ...`: the routes (admins change them)
 • `/crosspost help`: this text
@@ -22,6 +23,8 @@ LINK = re.compile(
     r"^<?(?P<url>https://[A-Za-z0-9.-]+/archives/(?P<channel>[CGD][A-Z0-9]+)/"
     r"p(?P<sec>\d{10})(?P<micro>\d{6})(?P<query>\?[^\s|>]*)?)(?:\|[^>]*)?>?$"
 )
+MAX_JOB_ID = 2**31 - 1  # job numbers are PostgreSQL INTEGERs: none is larger
+SEE_LIST = "`/crosspost scheduled` lists yours"
 THREAD_TS = re.compile(r"(?:^\?|&)thread_ts=(\d{10}\.\d{6})")
 
 
@@ -84,8 +87,9 @@ class Routes:
 Request = Help | ShareLink | ShareText | Schedule | ListScheduled | Cancel | Routes | Invalid
 
 
-def parse_command(text: str) -> Request:
-    """What ``/crosspost <text>`` asks for."""
+def parse_command(text: str, now: datetime | None = None) -> Request:
+    """What ``/crosspost <text>`` asks for (a schedule is checked against ``now``, naive
+    UTC, by default the current time)."""
     stripped = text.strip()
     word, _, rest = stripped.partition(" ")
     word = word.lower()
@@ -101,9 +105,11 @@ def parse_command(text: str) -> Request:
         return Routes(action if action in ("add", "remove", "list") else "help", args.strip())
     if word == "cancel":
         number = rest.strip().lstrip("#")
+        if number.isascii() and number.isdigit() and int(number) > MAX_JOB_ID:
+            return Invalid(f"there is no scheduled post #{number[:24]}: {SEE_LIST}")
         return (
             Cancel(int(number))
-            if number.isdigit()
+            if number.isascii() and number.isdigit()
             else Invalid(
                 "say which scheduled post to cancel, e.g. `/crosspost cancel 12` "
                 "(`/crosspost scheduled` lists them)"
@@ -112,6 +118,7 @@ def parse_command(text: str) -> Request:
     if word == "schedule":
         try:
             when, what = parse_when(rest)
+            check_range(when, now or datetime.now(UTC).replace(tzinfo=None))
         except WhenError as error:
             return Invalid(str(error))
         if not what:

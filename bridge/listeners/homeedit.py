@@ -17,10 +17,11 @@ from slack_bolt import Ack, BoltContext
 from bridge.amity.client import AmityClient
 from bridge.delivery.outbox import Outbox
 from bridge.delivery.routestore import RouteRefused, RouteStore
-from bridge.listeners.home import ADD, home_view
+from bridge.listeners.home import ADD, PAGES, home_view
 from bridge.listeners.permits import REFUSED_ROUTES, may_change_routes
 from bridge.listeners.routeform import notice_modal, route_modal, submit
 from bridge.listeners.routing import statuses
+from bridge.listeners.viewers import viewer
 from bridge.slack.api import SlackError, SlackGateway
 from bridge.slack.directory import Directory
 from bridge.slack.payloads import BlockAction
@@ -46,10 +47,10 @@ class HomeEditor:
         except SlackError:
             return False
 
-    def publish(self, user: str, team: str) -> None:
-        """Show ``user`` the Home tab as it is now (built in the background: it asks Amity
-        about each route's community)."""
-        self.later(self._publish_now, user, team)
+    def publish(self, user: str, team: str, page: int = 0) -> None:
+        """Show ``user`` the Home tab as it is now, its routes at ``page`` (built in the
+        background: it asks Amity about each route's community)."""
+        self.later(self._publish_now, user, team, page)
 
     def on_home_opened(self, event: dict[str, Any], context: BoltContext) -> None:
         """``app_home_opened``: publish the tab to the person who opened it (the
@@ -58,11 +59,13 @@ class HomeEditor:
             return
         self.publish(event["user"], context.team_id or "")
 
-    def _publish_now(self, user: str, team: str) -> None:
+    def _publish_now(self, user: str, team: str, page: int) -> None:
         routes = self.store.current()
         read_only = [r.name for r in routes.routes if self.store.is_bootstrap(r.name)]
         found = statuses(self.amity, list(routes.routes))
-        self.slack.publish_home(user, home_view(routes, self.outbox, team, read_only, found))
+        can_see = viewer(user, self._may_change(user), self.directory, self.slack)
+        view = home_view(routes, self.outbox, team, read_only, found, page=page, can_see=can_see)
+        self.slack.publish_home(user, view)
 
     def on_button(self, ack: Ack, body: dict[str, Any]) -> None:
         """Add a route, Change or Remove pressed in the Home tab."""
@@ -73,6 +76,10 @@ class HomeEditor:
             log.warning("bridge.action_unreadable")
             return
         user, name = action.user.id, action.action.value
+        if action.action.action_id in PAGES:  # anyone may page through the routes
+            page = int(name) if name.isascii() and name.isdigit() else 0
+            self.publish(user, action.team.id if action.team else "", min(page, 10_000))
+            return
         if not self._may_change(user):
             self.slack.open_view(action.trigger_id, notice_modal(REFUSED_ROUTES))
             return

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bridge.amity.client import AmityClient
 from bridge.delivery.routestore import RouteRefused, RouteStore
 from bridge.listeners.routing import resolve_community
+from bridge.listeners.viewlimits import section
 from bridge.routes import Route
 from bridge.slack.api import SlackError
 from bridge.slack.directory import Directory
@@ -148,7 +149,7 @@ def notice_modal(text: str) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": "Routes"},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        "blocks": [section(text)],
     }
 
 

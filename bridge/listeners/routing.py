@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from bridge.amity.client import AmityClient
 from bridge.amity.errors import AmityError
 from bridge.delivery.routestore import RouteRefused, RouteStore
+from bridge.ids import RULE, is_amity_id
 from bridge.listeners.commands import Routes
 from bridge.listeners.permits import REFUSED_ROUTES, may_change_routes
 from bridge.routes import Route, describe_rules
@@ -103,11 +104,13 @@ def slug(text: str) -> str:
 def resolve_community(amity: AmityClient, wanted: str) -> dict[str, Any] | str:
     """The community with ID ``wanted``, or the one so named; else what went wrong."""
     try:
-        if not re.search(r"\s", wanted) and (found := amity.get_community(wanted)):
+        if is_amity_id(wanted) and (found := amity.get_community(wanted)):
             return found
         candidates = amity.find_communities(wanted)
     except AmityError as error:
         return f"Amity could not be asked about the community ({error}); try again shortly"
+    if not candidates and not re.search(r"\s", wanted) and not is_amity_id(wanted):
+        return f"`{wanted[:60]}` is not an Amity community ID ({RULE}), nor a community's name"
     exact = [c for c in candidates if str(c.get("displayName", "")).lower() == wanted.lower()]
     if len(exact) == 1:
         return exact[0]

@@ -12,11 +12,15 @@ message go along like the message's own: they are appended to ``files`` when par
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from bridge.frozen import Frozen
+from bridge.slack.nesting import shallow_blocks
+
+# Raw blocks, without any nesting deeper than Slack's ever do (bridge.slack.nesting)
+Blocks = Annotated[list[dict[str, Any]], BeforeValidator(shallow_blocks)]
 
 
 class SlackFile(Frozen):
@@ -45,7 +49,7 @@ class SharedMessage(Frozen):
     """The forwarded message inside ``message_blocks`` (its real blocks)."""
 
     text: str = ""
-    blocks: list[dict[str, Any]] = Field(default_factory=list)
+    blocks: Blocks = Field(default_factory=list)
 
 
 class MessageBlock(Frozen):
@@ -73,7 +77,7 @@ class SlackAttachment(Frozen):
     text: str | None = None
     fallback: str | None = None
     fields: list[AttachmentField] = Field(default_factory=list)
-    blocks: list[dict[str, Any]] = Field(default_factory=list)
+    blocks: Blocks = Field(default_factory=list)
     message_blocks: list[MessageBlock] = Field(default_factory=list)
     files: list[SlackFile] = Field(default_factory=list)
 
@@ -102,7 +106,7 @@ class SlackMessage(Frozen):
     bot_id: str | None = None
     subtype: str | None = None
     text: str = ""
-    blocks: list[dict[str, Any]] = Field(default_factory=list)
+    blocks: Blocks = Field(default_factory=list)
     files: list[SlackFile] = Field(default_factory=list)
     attachments: list[SlackAttachment] = Field(default_factory=list)
 

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 from pydantic import BaseModel, StringConstraints, ValidationError, model_validator
 
 from bridge.frozen import Frozen
+from bridge.slack.nesting import MAX_BODY_DEPTH, nests_deeper
 
 SlackTs = Annotated[str, StringConstraints(pattern=r"^\d{9,10}\.\d{6}$")]  # "1712345678.000100"
 
@@ -153,7 +154,11 @@ def to_problem(body: bytes, content_type: str) -> str | None:
     media = content_type.split(";", maxsplit=1)[0].strip().lower()
     if media == "application/json" or text.startswith("{"):
         payload = _json(text)
-        return "the body is not a JSON object" if payload is None else _event_problem(payload)
+        return (
+            "the body is not a JSON object (or nests too deep)"
+            if payload is None
+            else _event_problem(payload)
+        )
     if media != FORM:
         return f"the body is neither JSON nor a form ({media or 'no content type'})"
     form = dict(parse_qsl(text, keep_blank_values=True))
@@ -162,7 +167,7 @@ def to_problem(body: bytes, content_type: str) -> str | None:
     if "payload" in form:
         payload = _json(form["payload"])
         if payload is None:
-            return "the form's payload is not a JSON object"
+            return "the form's payload is not a JSON object (or nests too deep)"
         shortcut = payload.get("type") == "message_action"
         return _invalid(MessageShortcut, payload) if shortcut else None
     if "command" in form:
@@ -173,9 +178,11 @@ def to_problem(body: bytes, content_type: str) -> str | None:
 def _json(text: str) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeper than Python's parser goes
         return None
-    return value if isinstance(value, dict) else None
+    if not isinstance(value, dict) or nests_deeper(value, MAX_BODY_DEPTH):
+        return None
+    return value
 
 
 def _event_problem(payload: dict[str, Any]) -> str | None:

@@ -19,7 +19,7 @@ class Users(SlackCalls):
             name = self._cached(f"user:{user_id}")
             if name is None and self._lookup_user(user_id):
                 name = self._cached(f"user:{user_id}")
-            if name is not None:
+            if name:  # "" remembers an unknown user
                 names[user_id] = name
         return names
 
@@ -39,8 +39,10 @@ class Users(SlackCalls):
         """One ``users.info``: remember the name and the email (empty when not given)."""
         try:
             user = self._call("users.info", user=user_id).get("user", {})
-        except SlackRejected:
-            return False  # unknown user: the translation falls back to the label
+        except SlackRejected:  # unknown: remembered as long as a known user, asked once a period
+            self._remember(f"user:{user_id}", "")
+            self._remember(f"email:{user_id}", "")
+            return False  # the translation falls back to the label
         profile = user.get("profile", {})
         name = profile.get("display_name") or user.get("real_name") or user.get("name")
         self._remember(f"user:{user_id}", str(name or user_id))

@@ -8,7 +8,7 @@ positions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +36,13 @@ from bridge.translate.mrkdwn import (
 )
 from bridge.translate.render import MAX_MENTIONS, MAX_URL, Draft, Mention, Names, Renderer
 
+# Names looked up in Slack per message at most (users, channels, groups each): a message
+# mentioning more people shows the later ones by the name written in the mention, or
+# "@unknown user", and costs no more users.info calls (Slack allows ~100 a minute).
+MAX_LOOKUPS = 50
+
 __all__ = [
+    "MAX_LOOKUPS",
     "MAX_MENTIONS",
     "MAX_URL",
     "Draft",
@@ -190,13 +196,16 @@ def _message_pieces(message: SlackMessage) -> list[Piece]:
     return message_pieces(message)
 
 
+def _first(ids: Iterable[str]) -> frozenset[str]:
+    """The first :data:`MAX_LOOKUPS` distinct IDs, in the message's order."""
+    return frozenset(list(dict.fromkeys(ids))[:MAX_LOOKUPS])
+
+
 def _refs(pieces: list[Piece]) -> Refs:
     return Refs(
-        users=frozenset(p.user_id for p in pieces if isinstance(p, UserRef)),
-        channels=frozenset(
-            p.channel_id for p in pieces if isinstance(p, ChannelRef) and not p.name
-        ),
-        usergroups=frozenset(
+        users=_first(p.user_id for p in pieces if isinstance(p, UserRef)),
+        channels=_first(p.channel_id for p in pieces if isinstance(p, ChannelRef) and not p.name),
+        usergroups=_first(
             p.usergroup_id for p in pieces if isinstance(p, UsergroupRef) and not p.handle
         ),
     )

@@ -308,7 +308,7 @@ class FakeSlack(SlackFileServer):
             try:
                 return self._answer(handler(params))
             except MethodRefused as error:
-                return self._answer({"ok": False, "error": error.error})
+                return self._answer({"ok": False, "error": error.error, **error.extra})
 
     def _take_fault(self, method: str) -> _Fault | None:
         fault = next((f for f in self._faults if f.method == method), None)

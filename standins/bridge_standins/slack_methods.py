@@ -23,6 +23,7 @@ from bridge_standins.slack_model import (
     PublishedView,
     Window,
 )
+from bridge_standins.slack_views import check_view
 from bridge_standins.slack_workspace import Workspace
 
 MethodHandler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -72,14 +73,13 @@ def _json(params: dict[str, Any], key: str) -> Any:
 
 
 def _view(params: dict[str, Any], kind: str) -> dict[str, Any]:
-    """The ``view`` argument: a JSON object of type ``kind`` with blocks, as Slack wants."""
+    """The ``view`` argument, refused as Slack refuses a view that breaks a documented
+    Block Kit limit (:mod:`bridge_standins.slack_views`)."""
     view = _json(params, "view")
-    if not isinstance(view, dict) or view.get("type") != kind:
-        raise MethodRefused("invalid_arguments")
-    if not isinstance(view.get("blocks"), list) or len(view["blocks"]) > 100:
-        raise MethodRefused("invalid_arguments")
-    if kind == "modal" and not isinstance(view.get("title"), dict):
-        raise MethodRefused("invalid_arguments")
+    problem = check_view(view, kind).answer()
+    if problem is not None:
+        raise MethodRefused(problem["error"], {k: v for k, v in problem.items() if k != "ok"})
+    assert isinstance(view, dict)
     return view
 
 
@@ -221,17 +221,6 @@ class SlackMethods:
         self.reactions.append(BotReaction(channel.id, str(timestamp), name))
         return {"ok": True}
 
-    def _view(self, params: dict[str, Any]) -> dict[str, Any]:
-        view = _json(params, "view")
-        if not isinstance(view, dict) or view.get("type") != "modal":
-            raise MethodRefused("invalid_arguments")
-        title = (view.get("title") or {}).get("text", "")
-        if not title or len(title) > 24 or not isinstance(view.get("blocks"), list):
-            raise MethodRefused("invalid_arguments")
-        if len(view["blocks"]) > 100:
-            raise MethodRefused("invalid_arguments")
-        return view
-
     def views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         """Open a modal: ``trigger_id`` once only (``exchanged_trigger_id`` after that),
         ``invalid_arguments`` for a view that is not a valid modal."""
@@ -240,7 +229,7 @@ class SlackMethods:
             raise MethodRefused("invalid_trigger_id")
         if trigger in self._triggers:
             raise MethodRefused("exchanged_trigger_id")
-        view = self._view(params)
+        view = _view(params, "modal")
         self._triggers.add(trigger)
         stored = {**view, "id": f"V{len(self.views) + 1:08d}", "team_id": self.workspace.team_id}
         stored |= {"hash": f"{len(self.views) + 1}.hash", "state": {"values": {}}}
@@ -252,6 +241,6 @@ class SlackMethods:
         view_id = _str(params, "view_id")
         if not any(v.view.get("id") == view_id for v in self.views):
             raise MethodRefused("not_found")
-        stored = {**self._view(params), "id": view_id, "team_id": self.workspace.team_id}
+        stored = {**_view(params, "modal"), "id": view_id, "team_id": self.workspace.team_id}
         self.views.append(PublishedView(stored))
         return {"ok": True, "view": stored}

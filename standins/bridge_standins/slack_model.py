@@ -19,11 +19,12 @@ APP_ID = "A0BRIDGE"
 
 
 class MethodRefused(Exception):
-    """A Web API refusal: ``{"ok": false, "error": error}``."""
+    """A Web API refusal: ``{"ok": false, "error": error}`` (plus ``extra`` fields)."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, extra: dict[str, Any] | None = None) -> None:
         super().__init__(error)
         self.error = error
+        self.extra = dict(extra or {})
 
 
 @dataclass
