@@ -27,9 +27,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+import queue
 import selectors
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -211,8 +214,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         env = environment(Path(tmp), slack, amity)
         if args.server != "waitress":
-            env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-            process = alternative(args.server, env, Path(tmp))
+            root = str(Path(__file__).resolve().parent.parent)
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (root, args.pythonpath) if p)
+            process: Process = Alternative(args.server, env, Path(tmp))
         else:
             process = Process(env, Path(tmp))
         try:
@@ -230,9 +234,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
-def alternative(server: str, env: dict[str, str], cwd: Path) -> Process:
+class Alternative(Process):
     """The bridge's application under another WSGI server (``bench.edge_alt``)."""
-    raise NotImplementedError(server)
+
+    def __init__(self, server: str, env: dict[str, str], cwd: Path) -> None:
+        self.lines = queue.Queue()
+        self.seen = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.edge_alt", server],
+            env=env,
+            cwd=cwd,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
 
 def drain(process: Process) -> None:
@@ -250,6 +267,7 @@ def main() -> int:
     """Parse options, run, print JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", choices=["waitress", "cheroot"], default="waitress")
+    parser.add_argument("--pythonpath", default="", help="where the alternative is installed")
     parser.add_argument("--phases", default=",".join(PHASES))
     parser.add_argument("--slow", type=int, default=120, help="slowloris sockets")
     parser.add_argument("--idle", type=int, default=200, help="idle keep-alive connections")

@@ -6,23 +6,24 @@ thread. Connections are what an attacker can exhaust, so :class:`EdgeChannel` bo
 how long each may be held without sending a request, on top of waitress's own limits
 (:class:`EdgeLimits`, given to waitress by :func:`waitress_connections`):
 
-- **Request deadline.** A request's line and headers must arrive within
-  10 s of the connection opening (for a first request) or of the
-  request's first byte (on a kept-alive connection); its body within a further
-  10 s plus one second per 100 kB bytes of its
+- **Request deadline.** A request's line and headers must arrive within 10 s of the
+  connection opening (for a first request) or of the request's first byte (on a
+  kept-alive connection); its body within a further 10 s plus 1 s per 100 kB of its
   declared ``Content-Length`` (of ``BRIDGE_MAX_BODY_BYTES`` when chunked). Past that the
   server answers ``408 Request Timeout``, closes the connection and logs one
-  ``bridge.request_refused`` line (status 408, reason ``too_slow``). Trickling a byte
-  a second does not extend it.
-- **Connection limit.** 500 connections at once. From 90 % of it
-  (450) on, every connection that has waited more than
-  1 s for its next request (an idle keep-alive) is closed to make
-  room; a connection whose request is arriving, running or being answered is never cut
-  short. At the limit, new connections wait in the listen backlog (1,024)
-  until room is made.
-- **Idle keep-alive.** Otherwise an idle kept-alive connection stays open
-  100 s (longer than the 90 s after which Heroku's Router 2.0 closes
-  its idle connections to a dyno, so the router, not the server, ends them).
+  ``bridge.request_refused`` line (status 408, reason ``too_slow``); a connection that
+  opens and sends nothing is closed after the same 10 s. Trickling a byte a second
+  does not extend the deadline.
+- **Connection limit.** 500 connections at once (waitress reads them all on one thread
+  with ``poll``, so there is no 1,024 ``select`` ceiling). From 90 % of it (450) on,
+  every connection that has waited more than 1 s for its next request (an idle
+  keep-alive) is closed to make room; a connection whose request is arriving, running
+  or being answered is never cut short. At the limit, new connections wait in the
+  listen backlog (1,024) until room is made.
+- **Idle keep-alive.** Otherwise an idle kept-alive connection stays open 100 s: longer
+  than the 90 s after which Heroku's Router 2.0 closes its idle connections to a dyno,
+  so that the router, not the server, ends them (no race on a connection being closed
+  as the router sends on it).
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class EdgeLimits:
     header_seconds: float = 10.0
     body_seconds: float = 10.0
     body_bytes_per_second: int = 100_000
+    # An idle connection costs a few kB; a body waits in memory up to 64 KiB (the rest on
+    # disk, bridge/edge/guard.py): 500 connections hold at most ~33 MB of bodies, well
+    # inside a 512 MB dyno beside the worker, and far above what Slack sends at once.
     connection_limit: int = 500
     keepalive_seconds: int = 100
     evict_idle_seconds: float = 1.0
