@@ -8,6 +8,7 @@ over raw sockets.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import socket
 import threading
@@ -52,10 +53,16 @@ def port_of(url: str) -> int:
 
 
 def read_to_eof(sock: socket.socket) -> bytes:
-    """Everything the server sends until it closes (the socket times out otherwise)."""
+    """Everything the server sends until it closes (the socket times out otherwise).
+
+    A reset counts as closed too: a server closing a socket with unread bytes from the
+    client (a trickle still arriving) resets it, and the reset may overtake its answer."""
     data = b""
-    while chunk := sock.recv(4096):
-        data += chunk
+    try:
+        while chunk := sock.recv(4096):
+            data += chunk
+    except ConnectionResetError:
+        pass
     return data
 
 
@@ -78,7 +85,7 @@ def test_headers_that_never_finish_are_cut_off(edge: str, caplog: pytest.LogCapt
             answer = read_to_eof(sock)
         finally:
             stop.set()
-    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 408 ")  # b"": the reset came first
     assert any(
         getattr(r, "status", None) == 408 and getattr(r, "reason", None) == "too_slow"
         for r in caplog.records
@@ -122,7 +129,7 @@ def test_signed_requests_get_through_idle_keepalives_filling_the_limit(
         assert answer.status_code == 200
         wait_for(lambda: stack.amity.post_count() == 1, timeout=15)
         assert job_state(stack, msg["ts"]) is not None
-        assert any(read_to_eof(sock) == b"" for sock in idle[: EdgeLimits().evict_at])
+        assert b"HTTP/1.1" not in read_to_eof(idle[0])  # closed (EOF) to make room
     finally:
         for sock in idle:
             sock.close()
@@ -130,7 +137,15 @@ def test_signed_requests_get_through_idle_keepalives_filling_the_limit(
 
 def test_a_kept_alive_connection_serves_several_requests(edge: str) -> None:
     """Keep-alive still works: two requests on one connection, both answered."""
-    with socket.create_connection(("127.0.0.1", port_of(edge)), timeout=30) as sock:
+    conn = http.client.HTTPConnection("127.0.0.1", port_of(edge), timeout=30)
+    try:
+        statuses, sockets = [], []
         for _ in range(2):
-            sock.sendall(IDLE_REQUEST)
-            assert sock.recv(4096).startswith(b"HTTP/1.1 200 ")
+            conn.request("GET", "/healthz")
+            answer = conn.getresponse()
+            answer.read()
+            statuses.append(answer.status)
+            sockets.append(conn.sock)
+    finally:
+        conn.close()
+    assert statuses == [200, 200] and sockets[0] is sockets[1]
