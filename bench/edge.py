@@ -19,6 +19,25 @@ answer other than 200):
 
 Goal: signed acks p99 under 1 s and no failure in every phase.
 
+Measured on a shared 2-core machine (75 signed requests per phase, 5/s, 10 s timeout;
+p50 / p99 / max ms, failures):
+
+============  ==================  ==================  ==================
+phase         waitress as it was  bridge's waitress   cheroot 11 (8 thr)
+============  ==================  ==================  ==================
+baseline      8 / 49 / 118, 0     9 / 67 / 182, 0     3 / 27 / 108, 0
+slowloris     75 of 75 failed     11 / 147 / 190, 0   75 of 75 failed
+idle (200)    75 of 75 failed     6 / 38 / 59, 0      3 / 29 / 31, 0
+idle (700)    75 of 75 failed     575 / 959 / 970, 0  4 / 38 / 61, 0
+============  ==================  ==================  ==================
+
+"As it was": waitress's 100 connections, no request deadline. "Bridge's": the limits of
+bridge/edge/connections.py. The 700 idle connections reconnect and send a request each
+time they are closed (about 450 requests a second at the limit). cheroot (run with
+``--server cheroot --pythonpath DIR`` where ``pip install --target DIR cheroot``) reads
+a request's headers on a worker thread with a per-read timeout, so 120 trickling
+sockets hold its 8 threads; it answered none of the idle connections' own requests.
+
     .venv/bin/python -m bench.edge [--server waitress|cheroot] [--phases baseline,slowloris]
 """
 
