@@ -1,4 +1,8 @@
-"""The HTTP server: waitress (a production WSGI server) in front of ``Bridge.wsgi``."""
+"""The HTTP server: waitress (a production WSGI server) in front of ``Bridge.wsgi``.
+
+Slow and idle connections are bounded by :mod:`bridge.edge.connections` (a deadline for
+each request, 500 connections, idle keep-alives closed when room is needed).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bridge.app import Bridge
-from bridge.edge.guard import Guard, GuardedChannel, waitress_limits
+from bridge.edge.connections import EdgeLimits, channel_class, waitress_connections
+from bridge.edge.guard import Guard, waitress_limits
 
 log = logging.getLogger("bridge.server")
 
@@ -23,9 +28,17 @@ class PortInUse(OSError):
     """Another process already listens on the port (told apart from Slack being down)."""
 
 
-def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> BaseWSGIServer:
+def make_server(
+    bridge: Bridge,
+    host: str,
+    port: int,
+    *,
+    threads: int = 8,
+    limits: EdgeLimits = EdgeLimits(),  # noqa: B008 (frozen)
+) -> BaseWSGIServer:
     """A waitress server bound to ``host:port`` (port 0 picks a free port), running
-    ``Bridge.wsgi`` behind the guard (bridge/edge/guard.py) with a bounded request body."""
+    ``Bridge.wsgi`` behind the guard (bridge/edge/guard.py) with a bounded request body,
+    and ``limits`` on slow and idle connections (bridge/edge/connections.py)."""
     settings = bridge.settings
     token = settings.BRIDGE_METRICS_TOKEN
     guard = Guard(
@@ -40,9 +53,9 @@ def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> Ba
             port=port,
             threads=threads,
             ident="bridge",
-            channel_timeout=30,
             clear_untrusted_proxy_headers=True,
             **waitress_limits(settings.BRIDGE_MAX_BODY_BYTES),
+            **waitress_connections(limits),
         )
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
@@ -50,7 +63,8 @@ def make_server(bridge: Bridge, host: str, port: int, *, threads: int = 8) -> Ba
         raise
     if isinstance(server, MultiSocketServer):  # pragma: no cover - one host, one socket
         raise TypeError(f"{host} resolves to several addresses: give one IP address")
-    server.channel_class = GuardedChannel  # logs waitress's own refusals (413, 400)
+    # logs waitress's own refusals (413, 400) and enforces the connection limits
+    server.channel_class = channel_class(limits)
     return server
 
 
@@ -68,7 +82,7 @@ def run_until(server: BaseWSGIServer, stop: threading.Event, tick: float = 0.2) 
     sockets = server._map  # type: ignore[attr-defined]
     try:
         while not stop.is_set():
-            wasyncore.loop(timeout=tick, map=sockets, count=1)
+            wasyncore.loop(timeout=tick, map=sockets, count=1, use_poll=True)
     finally:
         server.task_dispatcher.shutdown()
         wasyncore.close_all(sockets)  # the listening socket and open keep-alive connections

@@ -136,16 +136,65 @@ def test_missing_files_read_gives_the_fix(stack: LocalStack) -> None:
     assert stack.amity.uploads == [] and stack.amity.posts == []
 
 
-def test_redirect_to_foreign_host_never_gets_the_token(stack: LocalStack) -> None:
-    """The file is fetched through Slack's redirect; the other host never sees a token."""
-    file = stack.slack.add_file({"name": "cdn.png", "mimetype": "image/png"}, PNG, serve="redirect")
-    ts = share(stack, [file], "via CDN")
+def test_a_redirect_off_slack_is_skipped_and_never_followed(stack: LocalStack) -> None:
+    """Slack's URL redirects to another host: that host is never contacted, the file is
+    named in the reply with the reason, and the rest of the post goes out."""
+    away = stack.slack.add_file({"name": "cdn.png", "mimetype": "image/png"}, PNG, serve="redirect")
+    ok = stack.slack.add_file({"name": "ok.pdf", "mimetype": "application/pdf"}, PDF)
+    ts = share(stack, [away, ok], "via CDN")
     done(stack, ts)
-    seen = stack.slack.foreign.requests
-    assert seen, "the foreign host was never asked"
-    assert all("authorization" not in r.headers for r in seen)
-    assert all("Bearer" not in str(r.headers) for r in seen)
-    assert [u.sha256 for u in stack.amity.uploads] == [hashlib.sha256(PNG).hexdigest()]
+    assert stack.slack.foreign.requests == []
+    [body] = stack.amity.posts
+    assert body["data"]["text"] == "via CDN"
+    assert [u.filename for u in stack.amity.uploads] == ["ok.pdf"]
+    [reply] = stack.slack.posted
+    assert "Not attached: cdn.png (Slack's download link led off Slack's file hosts)" in (
+        reply.text
+    )
+
+
+def foreign_file(stack: LocalStack, name: str) -> dict[str, Any]:
+    """A file object whose URLs point at another local server (which would serve it)."""
+    file = stack.slack.add_file({"name": name, "mimetype": "application/pdf"}, PDF)
+    path = file["url_private_download"].removeprefix(stack.slack.url)
+    return file | {
+        "url_private_download": stack.slack.foreign.url + path,
+        "url_private": stack.slack.foreign.url + path,
+    }
+
+
+def test_a_file_on_another_host_is_skipped(stack: LocalStack) -> None:
+    """A file URL that is not Slack's: never fetched (no request reaches that host), the
+    reply says why, and the text and the other files are posted."""
+    ok = stack.slack.add_file({"name": "shot.png", "mimetype": "image/png"}, PNG)
+    ts = share(stack, [foreign_file(stack, "report.pdf"), ok], "quarterly")
+    done(stack, ts)
+    assert stack.slack.foreign.requests == []
+    [body] = stack.amity.posts
+    assert body["data"]["text"] == "quarterly"
+    assert [a["type"] for a in body["attachments"]] == ["image"]
+    [reply] = stack.slack.posted
+    assert "Attached: shot.png" in reply.text
+    assert "Not attached: report.pdf (not a Slack file URL)" in reply.text
+
+
+def test_a_forwarded_file_from_elsewhere_is_skipped(stack: LocalStack) -> None:
+    """A forwarded message whose file lives on another host: the text goes, the file not."""
+    forward = {
+        "is_share": True,
+        "is_msg_unfurl": True,
+        "author_id": "U0BOB0001",
+        "channel_id": RANDOM,
+        "text": "see the report",
+        "files": [foreign_file(stack, "report.pdf")],
+    }
+    ts = share(stack, [], "", attachments=[forward], subtype=None)
+    done(stack, ts)
+    assert stack.slack.foreign.requests == []
+    [body] = stack.amity.posts
+    assert "see the report" in body["data"]["text"]
+    assert body.get("attachments", []) == [] and stack.amity.uploads == []
+    assert "Not attached: report.pdf (not a Slack file URL)" in stack.slack.posted[0].text
 
 
 def test_upload_fails_once_then_succeeds(stack: LocalStack, clock: MovableClock) -> None:

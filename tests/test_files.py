@@ -7,8 +7,9 @@ import hashlib
 import httpx
 import pytest
 
-from bridge.delivery.files import Downloader, attachment_type, is_slack_origin, needs_info, plan
+from bridge.delivery.files import Downloader, NotSlackFile, attachment_type, needs_info, plan
 from bridge.slack.api import SlackRejected, SlackRetryable
+from bridge.slack.filehosts import is_slack_file_url
 from bridge.slack.message import SlackFile
 
 MB = 1_000_000
@@ -88,38 +89,92 @@ def test_needs_info() -> None:
 @pytest.mark.parametrize(
     ("url", "allowed"),
     [
-        ("https://files.slack.com/f", True),
-        ("https://slack.com/f", True),
+        ("https://files.slack.com/files-pri/T1-F1/download/a.pdf", True),
+        ("https://files-origin.slack.com/files-pri/T1-F1/a.pdf", True),
+        ("https://slack-files.com/T1-F1-abc", True),
+        ("https://files.slack-gov.com/f", True),
+        ("https://FILES.slack.com:443/f", True),
+        ("https://files.slack.com:8443/f", False),
+        ("https://user@files.slack.com/f", False),
         ("http://files.slack.com/f", False),
+        ("https://slack.com/f", False),  # not the API origin configured here
+        ("https://evil.slack.com/f", False),
         ("https://evil-slack.com/f", False),
-        ("https://slack.com.evil.io/f", False),
+        ("https://files.slack.com.evil.io/f", False),
+        ("ftp://files.slack.com/f", False),
+        ("https://files.slack.com:99999/f", False),
         ("http://127.0.0.1:8000/files", True),
+        ("https://127.0.0.1:8000/files", False),
         ("http://127.0.0.1:9000/files", False),
+        ("http://localhost:8000/files", False),
     ],
 )
-def test_token_only_for_slack_origins(url: str, allowed: bool) -> None:
-    """Slack's HTTPS hosts and SLACK_API_URL's exact origin (host and port) only."""
-    assert is_slack_origin(url, "http://127.0.0.1:8000/api/") is allowed
+def test_only_slack_file_urls(url: str, allowed: bool) -> None:
+    """Slack's file hosts over HTTPS and SLACK_API_URL's exact origin only."""
+    assert is_slack_file_url(url, "http://127.0.0.1:8000/api/") is allowed
+
+
+def test_the_default_api_origin_is_allowed() -> None:
+    """With Slack's own API URL, https://slack.com is that origin."""
+    assert is_slack_file_url("https://slack.com/files-pri/x", "https://slack.com/api/")
 
 
 def downloader(handler: httpx.MockTransport) -> Downloader:
     return Downloader(httpx.Client(transport=handler), "xoxb-secret", "https://slack.com/api/")
 
 
-def test_redirect_to_foreign_host_drops_the_token() -> None:
-    """Slack's redirect is followed by hand; the CDN never sees the token."""
+def test_redirect_within_slack_keeps_the_token() -> None:
+    """Slack's redirect to its origin host is followed by hand, with the token."""
     seen: dict[str, str | None] = {}
     body = b"\x89PNG" + b"x" * 5000
 
     def handle(request: httpx.Request) -> httpx.Response:
         seen[request.url.host] = request.headers.get("authorization")
         if request.url.host == "files.slack.com":
-            return httpx.Response(302, headers={"location": "https://cdn.example.net/a.png"})
+            return httpx.Response(302, headers={"location": "https://files-origin.slack.com/a"})
         return httpx.Response(200, content=body, headers={"content-type": "image/png"})
 
     with downloader(httpx.MockTransport(handle)).fetch(f("a.png", size=len(body)), MB) as out:
         assert hashlib.sha256(out.read()).digest() == hashlib.sha256(body).digest()
-    assert seen == {"files.slack.com": "Bearer xoxb-secret", "cdn.example.net": None}
+    assert seen == {
+        "files.slack.com": "Bearer xoxb-secret",
+        "files-origin.slack.com": "Bearer xoxb-secret",
+    }
+
+
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        ("https://cdn.example.net/a.png", "led off Slack's file hosts"),
+        ("http://files-origin.slack.com/a.png", "led off Slack's file hosts"),
+    ],
+)
+def test_redirect_off_slack_is_not_followed(location: str, reason: str) -> None:
+    """A redirect leaving Slack's HTTPS file hosts is refused before it is contacted."""
+    hosts: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        hosts.append(str(request.url))
+        return httpx.Response(302, headers={"location": location})
+
+    with pytest.raises(NotSlackFile, match=reason):
+        downloader(httpx.MockTransport(handle)).fetch(f("a.png"), MB)
+    assert hosts == ["https://files.slack.com/a.png"]
+
+
+def test_a_foreign_url_is_never_fetched() -> None:
+    """A file URL on another host raises NotSlackFile without any request."""
+    hosts: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        hosts.append(str(request.url))
+        return httpx.Response(200, content=b"x")
+
+    foreign = SlackFile(id="F1", name="r.pdf", url_private_download="https://evil.example/r.pdf")
+    with pytest.raises(NotSlackFile) as raised:
+        downloader(httpx.MockTransport(handle)).fetch(foreign, MB)
+    assert raised.value.reason == "not a Slack file URL"
+    assert hosts == []
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ job's progress as soon as it exists, so a retry after a failure never uploads a 
 
 When Amity refuses one upload for good (``AmityRejected``: moderation, a format it does not
 take), that file is skipped with Amity's reason, saved too so a retry does not send it
-again, and the post goes out with the rest. Temporary failures propagate: the job is
-retried.
+again, and the post goes out with the rest. A file whose URL is not a Slack file URL
+(``NotSlackFile``: another host, plain HTTP, a redirect away from Slack) is skipped the
+same way, without contacting that host. Temporary failures propagate: the job is retried.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bridge.amity.client import AmityClient, AmityRejected
 from bridge.amity.post import Attachment
-from bridge.delivery.files import Downloader, Planned, Skipped, needs_info, plan
+from bridge.delivery.files import Downloader, NotSlackFile, Planned, Skipped, needs_info, plan
 from bridge.delivery.progress import Progress, Upload
 from bridge.slack.message import SlackFile, SlackMessage
 from bridge.slack.port import SlackPort
@@ -65,6 +66,15 @@ class Attacher:
                 return  # done by an earlier attempt
             try:
                 file_id = self._transfer(item)
+            except NotSlackFile as error:
+                log.warning(
+                    "bridge.file_not_from_slack",
+                    extra={"slack_file": item.file.id, "reason": error.reason},
+                )
+                with lock:
+                    refused[item.file.id] = error.reason
+                    save()
+                return
             except AmityRejected as error:
                 log.warning(
                     "bridge.file_refused",

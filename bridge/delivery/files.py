@@ -5,9 +5,12 @@ person can read (deleted, external, too large, past the 10th). Amity documents J
 as its image formats, so only those go as images; other images (GIF, WebP, HEIC, SVG,
 TIFF, BMP) go as files, which Amity takes whatever their format. ``Downloader`` streams a
 file from Slack into a spooled temporary file (memory stays bounded whatever the size),
-following redirects by hand so that the bot token goes only to Slack's own hosts or to
-the origin of ``SLACK_API_URL``, never elsewhere; Slack's HTML sign-in page (what Slack
-answers without the ``files:read`` scope) is recognised and refused.
+following redirects by hand. It fetches only Slack file URLs
+(:func:`bridge.slack.filehosts.is_slack_file_url`: Slack's file hosts over HTTPS, or the
+exact origin of ``SLACK_API_URL``), every redirect hop checked the same way, so the bot
+token goes nowhere else; any other URL raises :class:`NotSlackFile` before it is
+contacted, and the file is skipped with that reason. Slack's HTML sign-in page (what
+Slack answers without the ``files:read`` scope) is recognised and refused.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from typing import IO, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
 from bridge.amity.post import MAX_ATTACHMENTS
 from bridge.slack.api import SlackRejected, SlackRetryable
+from bridge.slack.filehosts import NOT_A_SLACK_FILE, REDIRECTED_AWAY, is_slack_file_url
 from bridge.slack.message import SlackFile
 
 AttachmentType = Literal["image", "video", "file"]  # Amity's attachment ``type``
@@ -105,13 +109,12 @@ def plan(files: list[SlackFile], max_bytes: int) -> tuple[list[Planned], list[Sk
     return going, skipped
 
 
-def is_slack_origin(url: str, api_url: str) -> bool:
-    """Whether the bot token may be sent to ``url``: Slack's hosts, or SLACK_API_URL's origin."""
-    parts, api = urlsplit(url), urlsplit(api_url)
-    if (parts.scheme, parts.netloc) == (api.scheme, api.netloc):
-        return True
-    host = parts.hostname or ""
-    return parts.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com"))
+class NotSlackFile(SlackRejected):
+    """The file's URL, or a redirect from it, is not a Slack file URL: never fetched."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}", "not_slack_file")
+        self.reason = reason
 
 
 class Downloader:
@@ -127,16 +130,16 @@ class Downloader:
         url = file.url_private_download or file.url_private
         if not url:
             raise SlackRejected(f"{file.name or file.id}: Slack gave no download link")
+        reason = NOT_A_SLACK_FILE
         for _ in range(MAX_REDIRECTS + 1):
-            headers = (
-                {"Authorization": f"Bearer {self.token}"}
-                if is_slack_origin(url, self.api_url)
-                else {}
-            )
+            if not is_slack_file_url(url, self.api_url):
+                raise NotSlackFile(file.name or file.id, reason)
+            headers = {"Authorization": f"Bearer {self.token}"}
             try:
                 with self.http.stream("GET", url, headers=headers) as response:
                     if response.is_redirect:
-                        url = urljoin(url, response.headers["location"])
+                        url = urljoin(url, response.headers.get("location", ""))
+                        reason = REDIRECTED_AWAY
                         continue
                     return self._save(file, response, max_bytes)
             except httpx.TransportError as error:

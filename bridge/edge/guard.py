@@ -59,7 +59,7 @@ def waitress_limits(max_body: int) -> WaitressLimits:
     return {
         # waitress refuses a body whose size reaches this figure: +1 accepts max_body itself
         "max_request_body_size": max_body + 1,
-        # with waitress's 100 connections, at most ~6.5 MB of bodies in memory at once
+        # with the server's 500 connections, at most ~33 MB of bodies in memory at once
         "inbuf_overflow": min(max_body, MEMORY_PER_BODY),
     }
 
