@@ -28,6 +28,7 @@ from bridge.listeners.gate import Gate
 from bridge.listeners.intake import message_job, no_route_text
 from bridge.listeners.permits import Share
 from bridge.listeners.previewview import (
+    EDITED_BY_OTHER,
     INPUT_MAX,
     PREVIEW,
     Shared,
@@ -59,6 +60,7 @@ class Preview:
         max_bytes: int,
         later: Callable[[Callable[[], None]], object],
         respond_later: Callable[[str, str], None],
+        as_authors: bool = False,
     ) -> None:
         self.store = store
         self.gate = gate
@@ -69,6 +71,7 @@ class Preview:
         self.max_bytes = max_bytes
         self.later = later
         self.respond_later = respond_later
+        self.as_authors = as_authors  # posts may go out under their authors' identities
 
     @property
     def routes(self) -> RoutesConfig:
@@ -140,8 +143,13 @@ class Preview:
         )
         names = [p.file.name or p.file.title or p.file.id for p in going]
         reasons = [f"{s.name} ({s.reason})" for s in skipped]
+        author = message.user
+        note = ""
+        if self.as_authors and author and author != action.user.id:
+            note = EDITED_BY_OTHER.format(author=author)
+        view = preview_view(shared, draft, routes, names, reasons, note=note)
         try:
-            self.slack.open_view(trigger, preview_view(shared, draft, routes, names, reasons))
+            self.slack.open_view(trigger, view)
         except SlackError as error:
             log.warning("bridge.preview_not_opened", extra={"error": str(error)})
 
@@ -196,6 +204,7 @@ class Preview:
             text=choice.text,
             tags=choice.tags,
             discoverable=choice.discoverable,
+            by=user,
         )
         job, created = self.outbox.enqueue(new)
         log.info("bridge.job_%s", "accepted" if created else "duplicate", extra={"job_id": job.id})
