@@ -22,6 +22,7 @@ from bridge.amity.post import utf16_len
 from bridge.delivery.files import plan
 from bridge.delivery.links import Links
 from bridge.delivery.outbox import Outbox
+from bridge.delivery.reopen import is_reopenable, store_trigger
 from bridge.delivery.routestore import RouteStore
 from bridge.failures import Failure, Permanent
 from bridge.listeners.gate import Gate
@@ -182,6 +183,8 @@ class Preview:
             verdict = self.gate.check(route, share)
             if verdict.outcome != "publish":
                 errors["community"] = verdict.reason or "You may not publish through this route."
+            elif problem := self.gate.may_read(shared.channel, user):
+                errors["community"] = problem
         if errors or route is None:
             ack(response_action="errors", errors=errors)
             return
@@ -194,7 +197,7 @@ class Preview:
             requested_by=user,
         )
         existing = self.outbox.get_by_key(new.key)
-        if existing is not None:
+        if existing is not None and not is_reopenable(existing, new):
             where = existing.post_url or "on its way"
             ack(response_action="errors", errors={"community": f"Already shared there: {where}"})
             return
@@ -206,8 +209,16 @@ class Preview:
             discoverable=choice.discoverable,
             by=user,
         )
-        job, created = self.outbox.enqueue(new)
-        log.info("bridge.job_%s", "accepted" if created else "duplicate", extra={"job_id": job.id})
+        stored = store_trigger(self.outbox, new, keep_preview=True)
+        log.info(
+            "bridge.job_%s",
+            "accepted" if stored.created else "duplicate",
+            extra={"job_id": stored.job.id},
+        )
         ack()
-        if created:
+        if stored.created:
             self.wake()
+        if notice := stored.notice():
+            self.gate.tell(shared.channel, user, notice, shared.ts)
+        if stored.earlier is not None and (told := stored.schedule_notice()):
+            self.gate.tell(shared.channel, stored.earlier.requested_by, told, shared.ts)
