@@ -134,8 +134,8 @@ def test_the_author_editing_their_own_preview_posts_as_themselves(
 
 
 def test_a_removed_route_still_deletes_what_it_shared(tmp_path: Path, database_url: str) -> None:
-    """Share through a route added from Slack, remove the route, delete the Slack message:
-    Amity gets the delete (the post kept its sync options)."""
+    """Share through a route added from Slack, remove the route, edit then delete the
+    Slack message: Amity gets the update and the delete (the post kept its sync options)."""
     stack = start_stack(tmp_path, database_url=database_url, BRIDGE_ADMINS=BOB)
     stack.amity.add_community(OTHER, "Partner News")
     try:
@@ -149,6 +149,11 @@ def test_a_removed_route_still_deletes_what_it_shared(tmp_path: Path, database_u
             [created] = stack.amity.posts
             removed = command(stack, slack, "route remove partner-news")
             assert removed == "Removed route *partner-news*."
+            previous, new = stack.slack.edit_message(RANDOM, msg["ts"], {"text": "Gone soon"})
+            edited = slack.post(message_changed_body(TEAM, RANDOM, previous, new), JSON)
+            assert edited.status_code == 200
+            wait_for(lambda: job_state(stack, ":edit:") is JobState.done)
+            assert [b["data"]["text"] for _, b in stack.amity.updates] == ["Gone soon"]
             previous, _ = stack.slack.delete_message(RANDOM, msg["ts"])
             answer = slack.post(message_deleted_body(TEAM, RANDOM, previous), JSON)
             assert answer.status_code == 200

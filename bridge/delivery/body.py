@@ -166,7 +166,7 @@ class PostBody:
         discoverability. With ``shared_by``, a text set there ends with "— shared by" and
         the name of whoever wrote it."""
         link = self.links.get(job.post_id)
-        if link is None:
+        if link is None or not link.has_preview:
             return body
         update: dict[str, Any] = {"tags": link.tags, "isDiscoverable": link.discoverable}
         if link.text_override is not None:

@@ -82,6 +82,11 @@ class PostLink:
     sync_deletes: str | None = None
     text_by: str | None = None
 
+    @property
+    def has_preview(self) -> bool:
+        """The preview set this post's choices (it always sets discoverability)."""
+        return self.discoverable is not None or self.text_override is not None
+
     def foreign_text(self, author: str) -> bool:
         """The preview set a text that ``author`` did not write."""
         return self.text_override is not None and self.text_by != author

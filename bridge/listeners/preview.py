@@ -5,7 +5,11 @@ channel's routes), tags, the files that will be attached and those that will not
 the reason), and discoverability. Submitting stores the same job a reaction stores, so a
 message is posted once whatever triggers it; the choices go in ``post_links``, where the
 worker reads them, and a text edited here stays the post's text after later Slack edits.
-Mistakes come back into the modal (``response_action: errors``).
+A text edited by someone other than the message's author is never posted under the
+author's Amity identity: the admin posts it, ending with "— shared by" its writer, and
+the modal says so beforehand. The submission checks again that the person may publish
+and can read the conversation. Mistakes come back into the modal (``response_action:
+errors``).
 """
 
 from __future__ import annotations
