@@ -242,6 +242,7 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         max_bytes=int(settings.BRIDGE_MAX_FILE_MB * 1_000_000),
         later=lambda task: bridge.notices.submit(_quietly, task),
         respond_later=respond_later,
+        as_authors=authors is not None,
     )
     bolt.shortcut(SHORTCUT)(preview.on_shortcut)
     bolt.view(PREVIEW)(preview.on_submission)

@@ -154,18 +154,30 @@ class PostBody:
             defaults=defaults,
         )
 
-    def with_preview(self, job: Job, body: CreatePost) -> CreatePost:
+    def text_by_other(self, job: Job, author: str) -> bool:
+        """The preview set a text for this post that ``author`` did not write: it is never
+        posted under the author's identity."""
+        link = self.links.get(job.post_id)
+        return link is not None and link.foreign_text(author)
+
+    def with_preview(self, job: Job, body: CreatePost, *, shared_by: bool = False) -> CreatePost:
         """``body`` with what the preview set for this post: its text (then without the
         message's mentions and links, which belonged to the old text), tags and
-        discoverability."""
+        discoverability. With ``shared_by``, a text set there ends with "— shared by" and
+        the name of whoever wrote it."""
         link = self.links.get(job.post_id)
-        if link is None:
+        if link is None or not link.has_preview:
             return body
         update: dict[str, Any] = {"tags": link.tags, "isDiscoverable": link.discoverable}
         if link.text_override is not None:
             metadata = {k: v for k, v in (body.metadata or {}).items() if k != "mentioned"}
+            text = link.text_override
+            if shared_by:
+                writer = link.text_by or job.requested_by
+                name = self.slack.user_names([writer]).get(writer, UNKNOWN_USER)
+                text = f"{text}\n\n— shared by {name}"
             update |= {
-                "data": PostData(text=link.text_override),
+                "data": PostData(text=text),
                 "links": None,
                 "mentionees": None,
                 "hashtags": hashtags_in(link.text_override) or None,

@@ -40,6 +40,15 @@ class Creator:
         self._send(job, self.amity, body(shared_by))
         return shared_by
 
+    def as_admin(self, job: Job, body: CreatePost) -> None:
+        """Create the post with the admin token (someone else's words for an author)."""
+        self._send(job, self.amity, body)
+
+    @property
+    def posts_as_authors(self) -> bool:
+        """Whether posts go out under their authors' Amity identities when possible."""
+        return self.authors is not None
+
     def _post_as(self, job: Job, amity_id: str, name: str | None, body: Body) -> bool:
         """Post as the author; False when it must fall back to the admin token (no Amity
         account, session refused, not a member of the community). A token Amity no

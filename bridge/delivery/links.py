@@ -1,9 +1,12 @@
-"""What the bridge knows about a post after it was created: its text override and state.
+"""What the bridge knows about a post: its Slack message, sync options, preview choices
+and state.
 
-One ``post_links`` row per post that was shared through the preview or removed; a post
-without a row is live and follows its Slack message. The message → post
-map itself is the jobs table: the job that created a post holds its channel, message ts
-and ``post_id``.
+A post made from a message gets a ``post_links`` row when it is created, holding the
+message (channel and ts) and the route's sync options at that time, so removing or
+changing the route later does not stop its edits and deletes. A preview's choices (and
+who wrote the text set there) are stored before the post is made. Posts made before
+these columns existed have no message here: they are found through the routes in force
+and the jobs table (the creating job holds its channel, message ts and ``post_id``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,19 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Engine, Enum, String, Table, Text, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Enum,
+    Index,
+    String,
+    Table,
+    Text,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
 from bridge.delivery.jobs import metadata, utc_now
@@ -38,6 +53,12 @@ post_links = Table(
     Column("removed_at", DateTime),
     Column("route_name", String(80)),
     Column("updated_at", DateTime, nullable=False),
+    Column("channel_id", String(40)),  # the Slack message the post was made from
+    Column("message_ts", String(40)),
+    Column("sync_edits", Boolean),  # the route's options when the post was made
+    Column("sync_deletes", String(20)),
+    Column("text_by", String(40)),  # who wrote the text set in the preview
+    Index("ix_post_links_message", "channel_id", "message_ts"),
 )
 
 
@@ -55,6 +76,20 @@ class PostLink:
     removed_at: datetime | None
     route_name: str | None
     updated_at: datetime
+    channel_id: str | None = None
+    message_ts: str | None = None
+    sync_edits: bool | None = None
+    sync_deletes: str | None = None
+    text_by: str | None = None
+
+    @property
+    def has_preview(self) -> bool:
+        """The preview set this post's choices (it always sets discoverability)."""
+        return self.discoverable is not None or self.text_override is not None
+
+    def foreign_text(self, author: str) -> bool:
+        """The preview set a text that ``author`` did not write."""
+        return self.text_override is not None and self.text_by != author
 
 
 class Links:
@@ -99,12 +134,59 @@ class Links:
         text: str | None,
         tags: list[str],
         discoverable: bool,
+        by: str | None = None,
     ) -> None:
-        """What the preview set: ``text`` (when edited there) is the post's text from now
-        on, whatever later Slack edits say."""
+        """What the preview set: ``text`` (when edited there, by ``by``) is the post's text
+        from now on, whatever later Slack edits say."""
         self._upsert(
-            post_id, team_id, text_override=text, tags=tags or None, discoverable=discoverable
+            post_id,
+            team_id,
+            text_override=text,
+            text_by=by if text is not None else None,
+            tags=tags or None,
+            discoverable=discoverable,
         )
+
+    def clear_preview(self, post_id: str) -> None:
+        """Forget an earlier preview's choices (a share that made no post is tried again)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                post_links.update()
+                .where(post_links.c.post_id == post_id, post_links.c.message_ts.is_(None))
+                .values(text_override=None, text_by=None, tags=None, discoverable=None)
+            )
+
+    def created(
+        self,
+        post_id: str,
+        team_id: str,
+        message: tuple[str, str],
+        route: str,
+        sync: tuple[bool, str],
+    ) -> None:
+        """The post exists, made from ``message`` (channel, ts) through ``route``, whose
+        sync options (edits, deletes) it keeps from now on."""
+        channel, ts = message
+        self._upsert(
+            post_id,
+            team_id,
+            channel_id=channel,
+            message_ts=ts,
+            route_name=route,
+            sync_edits=sync[0],
+            sync_deletes=sync[1],
+        )
+
+    def of_message(self, team_id: str, channel: str, ts: str) -> list[PostLink]:
+        """The live posts made from a message."""
+        query = select(post_links).where(
+            post_links.c.team_id == team_id,
+            post_links.c.channel_id == channel,
+            post_links.c.message_ts == ts,
+            post_links.c.state == PostState.live,
+        )
+        with self.engine.connect() as conn:
+            return [PostLink(**row) for row in conn.execute(query).mappings()]
 
     def removed(self, post_id: str, team_id: str, route: str, by: str | None) -> None:
         """The post was deleted from the community (``by``: who took it back)."""

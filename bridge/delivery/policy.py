@@ -20,6 +20,7 @@ class Policy:
     lease: timedelta
     backoff_cap: timedelta
     notice_after: timedelta
+    crash_retries: int = 5  # attempts an unexpected error (a bug) may end before the job fails
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:

@@ -186,12 +186,28 @@ class PostSteps:
                 shared_by=shared_by,
                 attachments=attempt.attachments,
             )
-            return self.body.with_preview(job, built)  # the text edited in the preview wins
+            # the text edited in the preview wins
+            return self.body.with_preview(job, built, shared_by=shared_by)
 
-        progress.shared_by = self.creator.create(job, author, attempt.names.users.get(author), body)
+        if self.creator.posts_as_authors and self.body.text_by_other(job, author):
+            self.creator.as_admin(job, body(True))  # never another's words as the author
+            progress.shared_by = True
+        else:
+            name = attempt.names.users.get(author)
+            progress.shared_by = self.creator.create(job, author, name, body)
         progress.post_created = True
+        self._link(job)
         self.save(attempt, post_url=attempt.url)
         return True
+
+    def _link(self, job: Job) -> None:
+        """Keep the post's message and its route's sync options with the post."""
+        if job.message_ts is None:
+            return
+        route = self.body.routes().named(job.route_name)
+        sync = (route.sync_edits, route.sync_deletes) if route else (True, "delete")
+        message = (job.channel_id, job.message_ts)
+        self.body.links.created(job.post_id, job.team_id, message, job.route_name, sync)
 
     def reply(self, attempt: Attempt) -> bool:
         """The reply with the link, sent at most once; False when the job ended here.

@@ -53,6 +53,7 @@ class Progress(BaseModel):
     reply_sent: bool = False
     failing_since: datetime | None = None  # first temporary failure (naive UTC)
     delay_notice_sent: bool = False
+    crashes: int = 0  # attempts ended by an unexpected error (a bug): only a few are retried
 
     def to_json(self) -> dict[str, Any]:
         """The stored form (fields at their default left out)."""

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import timedelta
 
 from bridge.delivery.outbox import Job, JobState, Outbox
 from bridge.delivery.policy import Policy
 from bridge.delivery.replies import Replies
-from bridge.failures import Fail, Failure, Retry, decide
+from bridge.failures import Fail, Failure, Retry, backoff, decide
 from bridge.slack.api import SlackError
 
 log = logging.getLogger("bridge.delivery.settle")
@@ -41,6 +42,32 @@ class Settler:
                 self._retry(job, decision)
             case Fail(advice=advice):
                 self._fail(job, advice)
+
+    def crashed(self, job: Job, error: Exception) -> None:
+        """An unexpected error (a bug, or a message the bridge cannot handle) ended the
+        attempt: retried with backoff ``policy.crash_retries`` times at most, then failed
+        with a message. The count is kept in the stored progress, which the crash may not
+        have changed."""
+        job = self._latest(job)
+        kind = type(error).__name__
+        progress = job.progress.model_copy(deep=True)
+        progress.crashes += 1
+        if progress.crashes >= self.policy.crash_retries:
+            self.outbox.save_progress(job.id, progress)
+            self._fail(
+                job,
+                f"an internal error ({kind}) stopped it {progress.crashes} times; "
+                "an admin can see `bridge jobs`",
+            )
+            return
+        self.outbox.save_progress(job.id, progress)
+        rules = self.policy.retry_rules
+        delay = timedelta(seconds=backoff(progress.crashes, base=rules.base, cap=rules.cap))
+        self.outbox.retry_later(job.id, f"internal error: {kind}", delay)  # no "delayed" notice
+        log.warning(
+            "bridge.job_retry_scheduled",
+            extra={"job_id": job.id, "crashes": progress.crashes, "error": kind},
+        )
 
     def _latest(self, job: Job) -> Job:
         """The job as stored now (with the progress of this attempt), answering in the

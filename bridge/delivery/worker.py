@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from bridge.amity.client import AmityClient
 from bridge.delivery.attach import Attacher
 from bridge.delivery.authors import Authors
@@ -98,6 +100,9 @@ class Worker:
             raise
         except Failure as error:
             self.settler.settle(job, error)
-        except Exception as error:  # a bug: keep the job, log the traceback, retry later
+        except (OperationalError, InterfaceError) as error:  # the store is unreachable
+            log.exception("bridge.job_store_error", extra={"job_id": job.id})
+            self.settler.settle(job, Retryable(f"store error: {type(error).__name__}"))
+        except Exception as error:  # a bug: log the traceback, retry a few times, then fail
             log.exception("bridge.job_crashed", extra={"job_id": job.id})
-            self.settler.settle(job, Retryable(f"internal error: {type(error).__name__}"))
+            self.settler.crashed(job, error)

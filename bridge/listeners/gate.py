@@ -22,6 +22,10 @@ from bridge.slack.directory import Directory
 log = logging.getLogger("bridge.listeners.gate")
 APPROVE = "approval_approve"  # action_id of the Approve button
 REFUSE = "approval_refuse"  # action_id of the Refuse button
+NOT_A_MEMBER = (
+    "You are not a member of the private conversation that message is in, so it cannot "
+    "be shared on your behalf: ask someone in it to share it."
+)
 
 # channel, user, text, thread_ts: a message only ``user`` sees
 Tell = Callable[[str, str, str, str | None], None]
@@ -50,6 +54,22 @@ class Gate:
                 f"Sorry, the bridge could not check who may publish through *{route.name}* "
                 "(Slack did not answer); try again in a minute.",
             )
+
+    def may_read(self, channel: str, user: str) -> str | None:
+        """None when ``user`` can read ``channel`` (any public channel, or a private one,
+        DM or group DM they are in); else what to tell them."""
+        try:
+            if not self.directory.channel(channel).is_closed:
+                return None
+            if self.directory.is_member(channel, user):
+                return None
+        except SlackError as error:
+            log.warning("bridge.membership_lookup_failed", extra={"error": error.error})
+            return (
+                "Sorry, the bridge could not check that you can read that conversation "
+                "(Slack did not answer); try again in a minute."
+            )
+        return NOT_A_MEMBER
 
     def may_approve(self, route: Route, user: str) -> bool:
         """Whether ``user`` is one of the route's approvers."""

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 
 from bridge.delivery.outbox import Job, NewJob, Outbox
+from bridge.delivery.reopen import Stored, store_trigger
 from bridge.delivery.routestore import RouteStore
 from bridge.listeners.commands import Routes
 from bridge.listeners.gate import Gate
@@ -43,12 +44,23 @@ class IntakeBase:
         return self.store.current()
 
     def enqueue(self, new: NewJob) -> tuple[Job, bool]:
-        job, created = self.outbox.enqueue(new)
+        stored = self.store_job(new)
+        return stored.job, stored.created
+
+    def store_job(self, new: NewJob) -> Stored:
+        """Store ``new`` (re-opening the message's earlier share when it made no post);
+        whoever had scheduled a post it replaces is told, privately."""
+        stored = store_trigger(self.outbox, new)
+        job, created = stored.job, stored.created
+        outcome = "duplicate" if not created else "reopened" if stored.earlier else "accepted"
         log.info(
             "bridge.job_%s",
-            "accepted" if created else "duplicate",
+            outcome,
             extra={"job_id": job.id, "channel": new.channel_id, "ts": new.message_ts},
         )
         if created:
             self.wake()
-        return job, created
+        if stored.earlier is not None and (told := stored.schedule_notice()):
+            earlier = stored.earlier
+            self.gate.tell(earlier.channel_id, earlier.requested_by, told, earlier.message_ts)
+        return stored

@@ -69,6 +69,8 @@ class CommandIntake(IntakeBase):
         routes = self.routes.for_channel(channel)
         if not routes:
             return no_route_text(channel)
+        if isinstance(what, ShareLink) and (problem := self.gate.may_read(channel, cmd.user_id)):
+            return problem  # before anything is stored, or asked in that conversation
         return "\n".join(self._share(cmd, what, route, when) for route in routes)
 
     def _share(
@@ -99,11 +101,13 @@ class CommandIntake(IntakeBase):
             )
         else:
             new = text_job(cmd, what.text, route, **extra)
-        job, created = self.enqueue(new)
+        stored = self.store_job(new)
+        job, created = stored.job, stored.created
+        before = f"{notice}\n" if (notice := stored.notice()) else ""
         if created and when:
-            return f"Scheduling a post to *{route.name}* ({when}): a confirmation follows."
+            return f"{before}Scheduling a post to *{route.name}* ({when}): a confirmation follows."
         if created:
-            return f"On its way to *{route.name}*. The link will follow here."
+            return f"{before}On its way to *{route.name}*. The link will follow here."
         if job.state is JobState.done and job.post_url:
             return f"Already shared to *{route.name}*: {job.post_url}"
         return f"Already being shared to *{route.name}* (state: {job.state.value})."

@@ -55,9 +55,13 @@ class ReactionIntake(IntakeBase):
                 self.gate.tell(item.channel, reaction.user, answer, item.ts)
             return
         new = message_job(team, item.channel, item.ts, route, requested_by=reaction.user)
-        job, created = self.enqueue(new)
-        if not created and not is_retry(request) and job.state is JobState.done:
-            self.tell_existing(job, reaction.user)
+        stored = self.store_job(new)
+        if is_retry(request):
+            return
+        if not stored.created and stored.job.state is JobState.done:
+            self.tell_existing(stored.job, reaction.user)
+        elif notice := stored.notice():
+            self.gate.tell(item.channel, reaction.user, notice, item.ts)
 
     def _approve_by_reaction(
         self, team: str, channel: str, ts: str, reaction: ReactionAdded, request: BoltRequest
@@ -88,6 +92,13 @@ class ReactionIntake(IntakeBase):
         approval = self.gate.approvals.get(approval_id)
         if approval is None:
             return False
+        if self.gate.may_read(approval.channel_id, approval.requested_by) is not None:
+            text = (
+                f"Not published to *{route.name}*: <@{approval.requested_by}>, who asked, "
+                "cannot read this conversation."
+            )
+            self.gate.announce(approval, text)
+            return True
         new = message_job(
             team or approval.team_id,
             approval.channel_id,

@@ -5,7 +5,11 @@ channel's routes), tags, the files that will be attached and those that will not
 the reason), and discoverability. Submitting stores the same job a reaction stores, so a
 message is posted once whatever triggers it; the choices go in ``post_links``, where the
 worker reads them, and a text edited here stays the post's text after later Slack edits.
-Mistakes come back into the modal (``response_action: errors``).
+A text edited by someone other than the message's author is never posted under the
+author's Amity identity: the admin posts it, ending with "— shared by" its writer, and
+the modal says so beforehand. The submission checks again that the person may publish
+and can read the conversation. Mistakes come back into the modal (``response_action:
+errors``).
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from bridge.amity.post import utf16_len
 from bridge.delivery.files import plan
 from bridge.delivery.links import Links
 from bridge.delivery.outbox import Outbox
+from bridge.delivery.reopen import is_reopenable, store_trigger
 from bridge.delivery.routestore import RouteStore
 from bridge.failures import Failure, Permanent
 from bridge.listeners.gate import Gate
 from bridge.listeners.intake import message_job, no_route_text
 from bridge.listeners.permits import Share
 from bridge.listeners.previewview import (
+    EDITED_BY_OTHER,
     INPUT_MAX,
     PREVIEW,
     Shared,
@@ -59,6 +65,7 @@ class Preview:
         max_bytes: int,
         later: Callable[[Callable[[], None]], object],
         respond_later: Callable[[str, str], None],
+        as_authors: bool = False,
     ) -> None:
         self.store = store
         self.gate = gate
@@ -69,6 +76,7 @@ class Preview:
         self.max_bytes = max_bytes
         self.later = later
         self.respond_later = respond_later
+        self.as_authors = as_authors  # posts may go out under their authors' identities
 
     @property
     def routes(self) -> RoutesConfig:
@@ -140,8 +148,13 @@ class Preview:
         )
         names = [p.file.name or p.file.title or p.file.id for p in going]
         reasons = [f"{s.name} ({s.reason})" for s in skipped]
+        author = message.user
+        note = ""
+        if self.as_authors and author and author != action.user.id:
+            note = EDITED_BY_OTHER.format(author=author)
+        view = preview_view(shared, draft, routes, names, reasons, note=note)
         try:
-            self.slack.open_view(trigger, preview_view(shared, draft, routes, names, reasons))
+            self.slack.open_view(trigger, view)
         except SlackError as error:
             log.warning("bridge.preview_not_opened", extra={"error": str(error)})
 
@@ -174,6 +187,8 @@ class Preview:
             verdict = self.gate.check(route, share)
             if verdict.outcome != "publish":
                 errors["community"] = verdict.reason or "You may not publish through this route."
+            elif problem := self.gate.may_read(shared.channel, user):
+                errors["community"] = problem
         if errors or route is None:
             ack(response_action="errors", errors=errors)
             return
@@ -186,7 +201,7 @@ class Preview:
             requested_by=user,
         )
         existing = self.outbox.get_by_key(new.key)
-        if existing is not None:
+        if existing is not None and not is_reopenable(existing, new):
             where = existing.post_url or "on its way"
             ack(response_action="errors", errors={"community": f"Already shared there: {where}"})
             return
@@ -196,9 +211,18 @@ class Preview:
             text=choice.text,
             tags=choice.tags,
             discoverable=choice.discoverable,
+            by=user,
         )
-        job, created = self.outbox.enqueue(new)
-        log.info("bridge.job_%s", "accepted" if created else "duplicate", extra={"job_id": job.id})
+        stored = store_trigger(self.outbox, new, keep_preview=True)
+        log.info(
+            "bridge.job_%s",
+            "accepted" if stored.created else "duplicate",
+            extra={"job_id": stored.job.id},
+        )
         ack()
-        if created:
+        if stored.created:
             self.wake()
+        if notice := stored.notice():
+            self.gate.tell(shared.channel, user, notice, shared.ts)
+        if stored.earlier is not None and (told := stored.schedule_notice()):
+            self.gate.tell(shared.channel, stored.earlier.requested_by, told, shared.ts)

@@ -43,10 +43,22 @@ class Shared:
         return json.dumps(self.__dict__)
 
 
+EDITED_BY_OTHER = (
+    "This message is by <@{author}>: a text you edit here is posted by the community "
+    "admin with “— shared by <you>”, not under their name."
+)
+
+
 def preview_view(
-    shared: Shared, draft: Draft, routes: list[str], files: list[str], skipped: list[str]
+    shared: Shared,
+    draft: Draft,
+    routes: list[str],
+    files: list[str],
+    skipped: list[str],
+    *,
+    note: str = "",
 ) -> dict[str, Any]:
-    """The modal for ``views.open``."""
+    """The modal for ``views.open`` (``note``: a context line under the text)."""
     select: dict[str, Any] = {
         "type": "static_select",
         "action_id": "route",
@@ -74,6 +86,11 @@ def preview_view(
     blocks = [
         _input("community", "Community", select),
         _input("text", "Text", text_input, optional=True, hint=hint),
+        *(
+            [{"type": "context", "block_id": "note", "elements": [_text("mrkdwn", note)]}]
+            if note
+            else []
+        ),
         _input(
             "tags",
             "Tags",

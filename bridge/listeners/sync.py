@@ -16,7 +16,9 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt import Ack, BoltContext
 
+from bridge.delivery.body import author_of
 from bridge.delivery.jobs import Job, JobState, NewJob
+from bridge.delivery.links import Links
 from bridge.delivery.outbox import Outbox
 from bridge.delivery.routestore import RouteStore
 from bridge.delivery.sync import MESSAGE_DELETED, TAKEN_BACK, creator_of, delete_job, edit_job
@@ -32,8 +34,8 @@ from bridge.slack.changes import (
 
 log = logging.getLogger("bridge.listeners.sync")
 REFUSED = (
-    "Only the person who shared this message, or an admin of the bridge or the workspace, "
-    "can remove the post."
+    "Only the person who shared this message, its author, or an admin of the bridge or the "
+    "workspace, can remove the post."
 )
 
 
@@ -54,6 +56,7 @@ class SyncIntake:
     ) -> None:
         self.store = store
         self.outbox = outbox
+        self.links = Links(outbox.engine)
         self.wake = wake
         self.admins = admins
         self.is_workspace_admin = is_workspace_admin
@@ -67,13 +70,21 @@ class SyncIntake:
         return self.store.current()
 
     def _shared(self, team: str, channel: str, ts: str) -> list[tuple[Job, bool, str]]:
-        """The jobs that share message ``ts``, with their route's sync options."""
-        found: list[tuple[Job, bool, str]] = []
+        """The jobs that share message ``ts``, with their post's sync options: those kept
+        with the post when it was made (whatever the routes say since), else, for a post
+        made before they were kept or still being made, its route's."""
+        found: dict[str, tuple[Job, bool, str]] = {}
+        for link in self.links.of_message(team, channel, ts):
+            job = creator_of(self.outbox, link.post_id)
+            if job is not None and link.sync_edits is not None:
+                found[job.post_id] = (job, link.sync_edits, link.sync_deletes or "delete")
         for route in self.routes.for_channel(channel):
             job = self.outbox.get_by_key(message_job(team, channel, ts, route, requested_by="").key)
-            if job is not None and job.state not in (JobState.failed, JobState.cancelled):
-                found.append((job, route.sync_edits, route.sync_deletes))
-        return found
+            if job is None or job.post_id in found:
+                continue
+            if job.state not in (JobState.failed, JobState.cancelled):
+                found[job.post_id] = (job, route.sync_edits, route.sync_deletes)
+        return list(found.values())
 
     def _store(self, new: NewJob) -> None:
         job, created = self.outbox.enqueue(new)
@@ -149,7 +160,8 @@ class SyncIntake:
         if job is None:
             return
         user = action.user.id
-        allowed = user == job.requested_by or user in self.admins
+        author = author_of(job, job.progress.message)
+        allowed = user in (job.requested_by, author) or user in self.admins
         if not allowed and not self.is_workspace_admin(user):
             log.info("bridge.take_back_refused", extra={"job_id": job.id, "user": user})
             if action.response_url:

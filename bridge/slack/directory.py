@@ -126,3 +126,17 @@ class Directory:
         return next(
             (str(g["id"]) for g in groups if str(g.get("handle", "")).lower() == wanted), None
         )
+
+    def is_member(self, channel_id: str, user_id: str) -> bool:
+        """Whether ``user_id`` is in ``channel_id`` (``conversations.members``, paged);
+        asked each time, so that someone who left is refused at once."""
+        cursor: str | None = None
+        while True:
+            page = self.slack.call(
+                "conversations.members", channel=channel_id, cursor=cursor, limit=500
+            )
+            if user_id in page.get("members", []):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return False
