@@ -9,12 +9,12 @@ import signal
 import threading
 from types import FrameType
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bridge.app import Bridge
 from bridge.edge.guard import Guard, GuardedChannel, waitress_limits
+from bridge.ops.socketmode import SocketMode, SocketModeLock
 
 log = logging.getLogger("bridge.server")
 
@@ -74,21 +74,31 @@ def run_until(server: BaseWSGIServer, stop: threading.Event, tick: float = 0.2) 
         wasyncore.close_all(sockets)  # the listening socket and open keep-alive connections
 
 
-def start_socket_mode(bridge: Bridge) -> SocketModeHandler | None:
-    """With SLACK_APP_TOKEN, receive Slack's requests over Socket Mode (no public URL)."""
+def start_socket_mode(bridge: Bridge, wanted: bool) -> SocketMode | None:
+    """With ``serve --socket-mode`` and SLACK_APP_TOKEN, receive Slack's requests over
+    Socket Mode (no public URL), in the one process that holds the store's lock."""
     token = bridge.settings.SLACK_APP_TOKEN
-    if token is None:
+    if token is None or not wanted:
+        if token is not None:
+            log.info(
+                "bridge.socket_mode_off",
+                extra={
+                    "fix": "SLACK_APP_TOKEN is set, but this process serves HTTP only: "
+                    "run `python -m bridge serve --socket-mode` (the Procfile's worker) "
+                    "to receive Slack's requests over Socket Mode"
+                },
+            )
         return None
-    handler = SocketModeHandler(
-        bridge.bolt, token.get_secret_value(), web_client=bridge.bolt.client
-    )
-    handler.connect()  # type: ignore[no-untyped-call]  # Bolt leaves it unannotated
-    log.info("bridge.socket_mode_connected")
-    return handler
+    lock = SocketModeLock(bridge.outbox.engine, bridge.settings.DATABASE_URL)
+    socket = SocketMode(bridge.bolt, token.get_secret_value(), lock)
+    socket.start()
+    return socket
 
 
-def serve_forever(bridge: Bridge, host: str, port: int) -> None:
-    """Run the worker and the server until SIGTERM or Ctrl-C; then stop cleanly."""
+def serve_forever(bridge: Bridge, host: str, port: int, *, socket_mode: bool = False) -> None:
+    """Run the worker and the server until SIGTERM or Ctrl-C; then stop cleanly. Slack
+    and Amity are asked first; those that fail are asked again in the background while
+    ``/healthz`` says why (``bridge.ops.health``)."""
     server = make_server(bridge, host, port)
     stop = threading.Event()
 
@@ -99,7 +109,9 @@ def serve_forever(bridge: Bridge, host: str, port: int) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    socket = start_socket_mode(bridge)  # first: a refused app token stops start-up cleanly
+    bridge.dependencies.check_once()
+    bridge.dependencies.start(checked=True)
+    socket = start_socket_mode(bridge, socket_mode)
     bridge.start_worker()
     log.info(
         "bridge.listening",
@@ -109,7 +121,7 @@ def serve_forever(bridge: Bridge, host: str, port: int) -> None:
         run_until(server, stop)
     finally:
         if socket is not None:
-            socket.close()  # type: ignore[no-untyped-call]
+            socket.close()
         finished = bridge.stop(timeout=bridge.settings.BRIDGE_SHUTDOWN_SECONDS)
         log.info("bridge.stopped", extra={"clean": finished})
         if not finished:  # jobs still running keep their lease; another process resumes them

@@ -1,0 +1,126 @@
+"""The services the bridge depends on (Slack, Amity), checked at start-up and retried.
+
+``serve`` does not stop when Slack or Amity refuse the bridge's credentials or cannot be
+reached: it starts, ``/healthz`` answers 503 with one line per failing service, and a
+background thread tries again (after 1 s, then twice as long each time, at most
+``RETRY_CAP_SECONDS``) until each has answered once; then ``/healthz`` is 200 without a
+restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bridge.amity.client import AmityClient
+from bridge.amity.errors import AmityError
+from bridge.ops.diagnose import one_line
+
+log = logging.getLogger("bridge.health")
+FIRST_RETRY_SECONDS = 1.0
+RETRY_CAP_SECONDS = 60.0
+PROBE_COMMUNITY = "bridge-health-check"  # an ID no community has: a 404 means the token works
+
+Probe = Callable[[], str | None]  # None when the service answers, else why not (one line)
+
+
+def slack_probe(client: WebClient) -> Probe:
+    """``auth.test`` with the bot token."""
+
+    def probe() -> str | None:
+        try:
+            client.auth_test()
+        except SlackApiError as error:
+            return (
+                f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}): copy the Bot "
+                "User OAuth Token (xoxb-...) from the Slack app's OAuth & Permissions page"
+            )
+        except (SlackClientError, OSError) as error:
+            return (
+                f"Slack could not be reached at {client.base_url} ({one_line(error)}): check "
+                "SLACK_API_URL and the network"
+            )
+        return None
+
+    return probe
+
+
+def amity_probe(amity: AmityClient) -> Probe:
+    """One read with the admin token (a community that does not exist: 404 is success)."""
+
+    def probe() -> str | None:
+        try:
+            amity.get_community(PROBE_COMMUNITY)
+        except AmityError as error:
+            return (
+                f"Amity refused or could not be reached ({one_line(error)}): check "
+                "AMITY_ADMIN_TOKEN and AMITY_REGION / AMITY_API_URL"
+            )
+        return None
+
+    return probe
+
+
+@dataclass
+class Dependencies:
+    """Each service's last answer: "ok", "checking" (not asked yet) or why it fails."""
+
+    probes: dict[str, Probe]
+    cap: float = RETRY_CAP_SECONDS
+    first: float = FIRST_RETRY_SECONDS
+    state: dict[str, str] = field(default_factory=dict)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self.state = dict.fromkeys(self.probes, "checking")
+
+    def check_once(self) -> None:
+        """Ask every service not yet known to work."""
+        for name, probe in self.probes.items():
+            if self.state[name] == "ok":
+                continue
+            reason = probe()
+            if reason is None:
+                if self.state[name] not in ("ok", "checking"):
+                    log.info("bridge.dependency_ok", extra={"dependency": name})
+                self.state[name] = "ok"
+            else:
+                if reason != self.state[name]:
+                    log.warning(
+                        "bridge.dependency_failing", extra={"dependency": name, "reason": reason}
+                    )
+                self.state[name] = reason
+
+    def failing(self) -> list[str]:
+        """One line per service that failed its last check: ``name: reason``."""
+        return [f"{n}: {s}" for n, s in self.state.items() if s not in ("ok", "checking")]
+
+    def start(self, *, checked: bool = False) -> None:
+        """Check (again) in the background until every service has answered once; with
+        ``checked``, the first round was already done by the caller."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(
+            target=self._run, args=(checked,), name="bridge-health", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, checked: bool) -> None:
+        wait = self.first
+        if not checked:
+            self.check_once()
+        while self.failing() or "checking" in self.state.values():
+            if self.stopping.wait(wait):
+                return
+            self.check_once()
+            wait = min(self.cap, wait * 2)
+
+    def stop(self) -> None:
+        """Stop trying."""
+        self.stopping.set()
