@@ -52,8 +52,8 @@ def check_env_file(path: Path) -> None:
         fail(f"{path.resolve()} cannot be read (permission denied): chmod a+r {path}")
     except UnicodeDecodeError as error:
         fail(
-            f"{path.resolve()} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
-            f"offset {error.start}): save it with the UTF-8 encoding"
+            f"{path.resolve()} is not UTF-8 text (byte 0x{error.object[error.start]:02x} on "
+            f"line {_line_of(error)}): save it with the UTF-8 encoding"
         )
     except OSError as error:
         fail(f"{path.resolve()} cannot be read ({error.strerror}): fix or remove it")
@@ -79,3 +79,8 @@ def file_routes(settings: RoutesSettings) -> RoutesConfig:
         return RoutesConfig.empty()
     except ConfigError as error:
         fail(str(error))
+
+
+def _line_of(error: UnicodeDecodeError) -> int:
+    """The line (from 1) of the first byte that is not UTF-8."""
+    return error.object[: error.start].count(b"\n") + 1

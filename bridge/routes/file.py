@@ -49,8 +49,8 @@ def read_text(path: Path) -> str:
         ) from None
     except UnicodeDecodeError as error:
         raise ConfigError(
-            f"{path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
-            f"{error.start}): save it with the UTF-8 encoding"
+            f"{path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} on line "
+            f"{_line_of(error)}): save it with the UTF-8 encoding"
         ) from None
     except OSError as error:
         raise ConfigError(f"{path} cannot be read ({error.strerror}): check the path") from None
@@ -127,13 +127,12 @@ def _describe(path: Path, error: ValidationError, raw: dict[str, Any]) -> list[s
             continue
         where = ".".join(str(part) for part in item["loc"]) or "top level"
         name = _route_name(raw, item["loc"])
-        if name is not None:
-            where = f"route {name}: {where}"
         hint = next((h for key, h in HINTS.items() if key in map(str, item["loc"])), None)
         # lower only the first letter: the rest may quote a pattern, which must stay exact
         said = str(item["msg"]).removeprefix("Value error, ")
         message = "is missing" if item["type"] == "missing" else _lower_first(said)
-        lines.append(f"{path}: {where} {message}" + (f" (expected {hint})" if hint else ""))
+        line = f"{path}: {where} {message}" + (f" (expected {hint})" if hint else "")
+        lines.append(line + (f", in route {name}" if name is not None else ""))
     return lines
 
 
@@ -151,3 +150,8 @@ def _route_name(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str | None:
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
+
+
+def _line_of(error: UnicodeDecodeError) -> int:
+    """The line (from 1) of the first byte that is not UTF-8."""
+    return error.object[: error.start].count(b"\n") + 1
