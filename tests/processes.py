@@ -40,12 +40,12 @@ def assert_clean(log: str, *also: str) -> None:
 class Process:
     """A child process whose stderr lines are collected in the background."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        """Start ``python -m bridge serve`` on 127.0.0.1 with ``env``."""
+    def __init__(self, env: dict[str, str], cwd: Path, *args: str) -> None:
+        """Start ``python -m bridge serve`` on 127.0.0.1 with ``env`` (and ``args``)."""
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bridge", "serve", "--host", "127.0.0.1"],
+            [sys.executable, "-m", "bridge", "serve", "--host", "127.0.0.1", *args],
             env=env,
             cwd=cwd,
             stderr=subprocess.PIPE,
