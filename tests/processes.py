@@ -78,6 +78,18 @@ class Process:
                 if entry.get("event") == event:
                     return entry
 
+    def wait_events(self, *events: str, timeout: float = 20.0) -> dict[str, dict[str, Any]]:
+        """The first JSON log line of each of ``events``, in whatever order they come."""
+        found: dict[str, dict[str, Any]] = {}
+        while len(found) < len(events):
+            line = self.lines.get(timeout=timeout)
+            self.seen.append(line)
+            if line.startswith("{"):
+                entry: dict[str, Any] = json.loads(line)
+                if entry.get("event") in events:
+                    found.setdefault(entry["event"], entry)
+        return found
+
     def port(self) -> int:
         """The HTTP port, from the ``bridge.listening`` log line."""
         return int(self.wait_event("bridge.listening")["port"])

@@ -86,6 +86,7 @@ class SocketMode:
         self.lock = lock
         self.handler: SocketModeHandler | None = None
         self.stopping = threading.Event()
+        self.tries = 0
         self._thread = threading.Thread(target=self._run, name="bridge-socket-mode", daemon=True)
 
     def start(self) -> None:
@@ -121,20 +122,24 @@ class SocketMode:
 
     def _connect(self) -> bool:
         handler = SocketModeHandler(self.bolt, self.app_token, web_client=self.bolt.client)
+        level = logging.DEBUG if self.tries else logging.WARNING  # the first time only
+        self.tries += 1
         try:
             handler.connect()  # type: ignore[no-untyped-call]  # Bolt leaves it unannotated
         except SlackApiError as error:
-            log.warning(
+            log.log(
+                level,
                 "bridge.socket_mode_refused",
                 extra={
                     "error": error.response.get("error"),
-                    "fix": "create an app-level token (xapp-...) with connections:write, "
-                    "enable Socket Mode in the Slack app, and set it as SLACK_APP_TOKEN",
+                    "fix": "create an app-level token with the connections:write scope "
+                    "(Basic Information > App-Level Tokens), enable Socket Mode in the Slack "
+                    "app, and set the token as SLACK_APP_TOKEN; the bridge keeps trying",
                 },
             )
             return False
         except (SlackClientError, OSError) as error:
-            log.warning("bridge.socket_mode_unreachable", extra={"error": one_line(error)})
+            log.log(level, "bridge.socket_mode_unreachable", extra={"error": one_line(error)})
             return False
         self.handler = handler
         log.info("bridge.socket_mode_connected")
