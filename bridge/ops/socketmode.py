@@ -69,7 +69,12 @@ class SocketModeLock:
     def release(self) -> None:
         """Let another process take the connection."""
         if self._conn is not None:
-            self._conn.invalidate()  # ends the session, which releases the advisory lock
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LOCK_ID})
+                self._conn.commit()
+            except SQLAlchemyError:
+                pass  # the session is gone already, and the lock with it
+            self._conn.invalidate()  # a pooled session would otherwise live on
             self._conn = None
         if self._file is not None:
             self._file.close()
