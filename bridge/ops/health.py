@@ -18,13 +18,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bridge.amity.client import AmityClient
-from bridge.amity.errors import AmityError
+from bridge.amity.errors import AmityError, AmityRejected
 from bridge.ops.diagnose import one_line
 
 log = logging.getLogger("bridge.health")
 FIRST_RETRY_SECONDS = 1.0
 RETRY_CAP_SECONDS = 60.0
-PROBE_COMMUNITY = "bridge-health-check"  # an ID no community has: a 404 means the token works
+# An ID of the right form that no community has: a 404 (or any answer but a refusal of the
+# token) means Amity accepted the admin token.
+PROBE_COMMUNITY = "000000000000000000000000"
+REFUSED = frozenset({401, 403})
+UNAUTHORIZED = 400100
 
 Probe = Callable[[], str | None]  # None when the service answers, else why not (one line)
 
@@ -56,10 +60,17 @@ def amity_probe(amity: AmityClient) -> Probe:
     def probe() -> str | None:
         try:
             amity.get_community(PROBE_COMMUNITY)
+        except AmityRejected as error:
+            if error.status in REFUSED or error.code == UNAUTHORIZED:
+                return (
+                    f"Amity refused AMITY_ADMIN_TOKEN ({one_line(error)}): generate an admin "
+                    "token in the Amity Console (Settings > Admin users), and check "
+                    "AMITY_REGION / AMITY_API_URL"
+                )
         except AmityError as error:
             return (
-                f"Amity refused or could not be reached ({one_line(error)}): check "
-                "AMITY_ADMIN_TOKEN and AMITY_REGION / AMITY_API_URL"
+                f"Amity could not be reached ({one_line(error)}): check AMITY_REGION / "
+                "AMITY_API_URL and the network"
             )
         return None
 
