@@ -14,7 +14,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bridge.app import Bridge
 from bridge.edge.guard import Guard, GuardedChannel, waitress_limits
-from bridge.ops.socketmode import SocketMode, SocketModeLock
+from bridge.ops.socketmode import SocketMode, SocketModeLock, socket_mode_wanted
 
 log = logging.getLogger("bridge.server")
 
@@ -78,16 +78,7 @@ def start_socket_mode(bridge: Bridge, wanted: bool) -> SocketMode | None:
     """With ``serve --socket-mode`` and SLACK_APP_TOKEN, receive Slack's requests over
     Socket Mode (no public URL), in the one process that holds the store's lock."""
     token = bridge.settings.SLACK_APP_TOKEN
-    if token is None or not wanted:
-        if token is not None:
-            log.info(
-                "bridge.socket_mode_off",
-                extra={
-                    "fix": "SLACK_APP_TOKEN is set, but this process serves HTTP only: "
-                    "run `python -m bridge serve --socket-mode` (the Procfile's worker) "
-                    "to receive Slack's requests over Socket Mode"
-                },
-            )
+    if not socket_mode_wanted(token is not None, wanted) or token is None:
         return None
     lock = SocketModeLock(bridge.outbox.engine, bridge.settings.DATABASE_URL)
     socket = SocketMode(bridge.bolt, token.get_secret_value(), lock)

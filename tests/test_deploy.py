@@ -9,7 +9,8 @@ ROOT = Path(__file__).parents[1]
 
 
 def test_procfile_types() -> None:
-    """release migrates; web serves on $PORT; worker also holds Socket Mode when SLACK_APP_TOKEN is set."""
+    """release migrates; web serves on $PORT; the worker also holds Socket Mode (with
+    SLACK_APP_TOKEN)."""
     lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines())
     assert lines == {
         "release": "python -m bridge migrate",

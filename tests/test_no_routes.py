@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx

@@ -30,6 +30,29 @@ TAKEOVER_SECONDS = 5.0  # how often a waiting process tries to take the connecti
 RETRY_CAP_SECONDS = 60.0
 
 
+def socket_mode_wanted(has_token: bool, wanted: bool) -> bool:
+    """Whether this process connects over Socket Mode; one log line when the flag and
+    SLACK_APP_TOKEN disagree (the token applies to every process of a deploy)."""
+    if wanted and not has_token:
+        log.warning(
+            "bridge.socket_mode_off",
+            extra={
+                "fix": "--socket-mode needs SLACK_APP_TOKEN, an app-level token with "
+                "connections:write; until it is set this process serves HTTP and runs jobs"
+            },
+        )
+    elif has_token and not wanted:
+        log.info(
+            "bridge.socket_mode_off",
+            extra={
+                "fix": "SLACK_APP_TOKEN is set, but this process serves HTTP only: run "
+                "`python -m bridge serve --socket-mode` (the Procfile's worker) to "
+                "receive Slack's requests over Socket Mode"
+            },
+        )
+    return wanted and has_token
+
+
 class SocketModeLock:
     """Held by at most one process of a store at a time."""
 
