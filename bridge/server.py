@@ -14,6 +14,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bridge.app import Bridge
 from bridge.edge.guard import Guard, GuardedChannel, waitress_limits
+from bridge.ops.health import FIRST_ROUND_SECONDS
 from bridge.ops.socketmode import SocketMode, SocketModeLock, socket_mode_wanted
 
 log = logging.getLogger("bridge.server")
@@ -100,8 +101,8 @@ def serve_forever(bridge: Bridge, host: str, port: int, *, socket_mode: bool = F
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    bridge.dependencies.check_once()
-    bridge.dependencies.start(checked=True)
+    bridge.dependencies.start()  # Slack and Amity; /healthz says why while they fail
+    bridge.dependencies.first_round.wait(FIRST_ROUND_SECONDS)
     socket = start_socket_mode(bridge, socket_mode)
     bridge.start_worker()
     log.info(

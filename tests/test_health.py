@@ -69,9 +69,10 @@ def test_retries_back_off_up_to_the_cap_until_the_service_answers() -> None:
         return original(timeout)
 
     deps.stopping.wait = recorded  # type: ignore[method-assign]
-    deps.check_once()
-    assert deps.failing() == ["slack: down"]
-    deps.start(checked=True)
+    assert deps.failing() == []  # not started: nothing to say yet
+    deps.start()
+    assert deps.first_round.wait(5)
+    assert deps.failing() in (["slack: down"], [])  # [] once it already answered
     wait_for(lambda: deps.state["slack"] == "ok", timeout=10)
     assert deps.failing() == [] and len(calls) == 5
     assert waits == [0.01, 0.02, 0.04, 0.04]  # doubled, capped
@@ -88,6 +89,7 @@ def test_not_yet_checked_is_not_a_failure_and_stop_ends_the_thread() -> None:
     deps = Dependencies({"amity": probe}, first=0.01)
     assert deps.failing() == [] and deps.state == {"amity": "checking"}
     deps.start()
+    assert deps.failing() == ["amity: no answer yet (still trying)"]
     deps.stop()
     gate.set()
     assert deps._thread is not None

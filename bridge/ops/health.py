@@ -24,6 +24,7 @@ from bridge.ops.diagnose import one_line
 log = logging.getLogger("bridge.health")
 FIRST_RETRY_SECONDS = 1.0
 RETRY_CAP_SECONDS = 60.0
+FIRST_ROUND_SECONDS = 10.0  # how long ``serve`` waits for the first answers before listening
 # An ID of the right form that no community has: a 404 (or any answer but a refusal of the
 # token) means Amity accepted the admin token.
 PROBE_COMMUNITY = "000000000000000000000000"
@@ -86,6 +87,7 @@ class Dependencies:
     first: float = FIRST_RETRY_SECONDS
     state: dict[str, str] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
+    first_round: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def __post_init__(self) -> None:
@@ -109,24 +111,30 @@ class Dependencies:
                 self.state[name] = reason
 
     def failing(self) -> list[str]:
-        """One line per service that failed its last check: ``name: reason``."""
-        return [f"{n}: {s}" for n, s in self.state.items() if s not in ("ok", "checking")]
+        """One line per service that failed its last check (or, once checking started,
+        has not answered yet): ``name: reason``."""
+        started = self._thread is not None
+        return [
+            f"{n}: {s if s != 'checking' else 'no answer yet (still trying)'}"
+            for n, s in self.state.items()
+            if s != "ok" and (started or s != "checking")
+        ]
 
-    def start(self, *, checked: bool = False) -> None:
-        """Check (again) in the background until every service has answered once; with
-        ``checked``, the first round was already done by the caller."""
+    def start(self) -> None:
+        """Check in the background, again and again until every service has answered
+        once; ``first_round`` is set once each has been asked."""
         if self._thread is not None:
             return
-        self._thread = threading.Thread(
-            target=self._run, args=(checked,), name="bridge-health", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="bridge-health", daemon=True)
         self._thread.start()
 
-    def _run(self, checked: bool) -> None:
+    def _run(self) -> None:
         wait = self.first
-        if not checked:
+        try:
             self.check_once()
-        while self.failing() or "checking" in self.state.values():
+        finally:
+            self.first_round.set()
+        while any(s != "ok" for s in self.state.values()):
             if self.stopping.wait(wait):
                 return
             self.check_once()
