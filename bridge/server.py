@@ -94,10 +94,12 @@ def serve_forever(bridge: Bridge, host: str, port: int, *, socket_mode: bool = F
     server = make_server(bridge, host, port)
     stop = threading.Event()
 
+    received: list[str] = []
+
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        if not stop.is_set():
-            log.info("bridge.stopping", extra={"signal": signal.Signals(signum).name})
-            stop.set()
+        # no logging here: the signal may interrupt a log line being written on stderr
+        received.append(signal.Signals(signum).name)
+        stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -112,6 +114,7 @@ def serve_forever(bridge: Bridge, host: str, port: int, *, socket_mode: bool = F
     try:
         run_until(server, stop)
     finally:
+        log.info("bridge.stopping", extra={"signal": received[0] if received else None})
         if socket is not None:
             socket.close()
         finished = bridge.stop(timeout=bridge.settings.BRIDGE_SHUTDOWN_SECONDS)
