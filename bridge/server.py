@@ -13,13 +13,14 @@ import signal
 import threading
 from types import FrameType
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bridge.app import Bridge
 from bridge.edge.connections import EdgeLimits, channel_class, waitress_connections
 from bridge.edge.guard import Guard, waitress_limits
+from bridge.ops.health import FIRST_ROUND_SECONDS
+from bridge.ops.socketmode import SocketMode, SocketModeLock, socket_mode_wanted
 
 log = logging.getLogger("bridge.server")
 
@@ -88,32 +89,37 @@ def run_until(server: BaseWSGIServer, stop: threading.Event, tick: float = 0.2) 
         wasyncore.close_all(sockets)  # the listening socket and open keep-alive connections
 
 
-def start_socket_mode(bridge: Bridge) -> SocketModeHandler | None:
-    """With SLACK_APP_TOKEN, receive Slack's requests over Socket Mode (no public URL)."""
+def start_socket_mode(bridge: Bridge, wanted: bool) -> SocketMode | None:
+    """With ``serve --socket-mode`` and SLACK_APP_TOKEN, receive Slack's requests over
+    Socket Mode (no public URL), in the one process that holds the store's lock."""
     token = bridge.settings.SLACK_APP_TOKEN
-    if token is None:
+    if not socket_mode_wanted(token is not None, wanted) or token is None:
         return None
-    handler = SocketModeHandler(
-        bridge.bolt, token.get_secret_value(), web_client=bridge.bolt.client
-    )
-    handler.connect()  # type: ignore[no-untyped-call]  # Bolt leaves it unannotated
-    log.info("bridge.socket_mode_connected")
-    return handler
+    lock = SocketModeLock(bridge.outbox.engine, bridge.settings.DATABASE_URL)
+    socket = SocketMode(bridge.bolt, token.get_secret_value(), lock)
+    socket.start()
+    return socket
 
 
-def serve_forever(bridge: Bridge, host: str, port: int) -> None:
-    """Run the worker and the server until SIGTERM or Ctrl-C; then stop cleanly."""
+def serve_forever(bridge: Bridge, host: str, port: int, *, socket_mode: bool = False) -> None:
+    """Run the worker and the server until SIGTERM or Ctrl-C; then stop cleanly. Slack
+    and Amity are asked first; those that fail are asked again in the background while
+    ``/healthz`` says why (``bridge.ops.health``)."""
     server = make_server(bridge, host, port)
     stop = threading.Event()
 
+    received: list[str] = []
+
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        if not stop.is_set():
-            log.info("bridge.stopping", extra={"signal": signal.Signals(signum).name})
-            stop.set()
+        # no logging here: the signal may interrupt a log line being written on stderr
+        received.append(signal.Signals(signum).name)
+        stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    socket = start_socket_mode(bridge)  # first: a refused app token stops start-up cleanly
+    bridge.dependencies.start()  # Slack and Amity; /healthz says why while they fail
+    bridge.dependencies.first_round.wait(FIRST_ROUND_SECONDS)
+    socket = start_socket_mode(bridge, socket_mode)
     bridge.start_worker()
     log.info(
         "bridge.listening",
@@ -122,8 +128,9 @@ def serve_forever(bridge: Bridge, host: str, port: int) -> None:
     try:
         run_until(server, stop)
     finally:
+        log.info("bridge.stopping", extra={"signal": received[0] if received else None})
         if socket is not None:
-            socket.close()  # type: ignore[no-untyped-call]
+            socket.close()
         finished = bridge.stop(timeout=bridge.settings.BRIDGE_SHUTDOWN_SECONDS)
         log.info("bridge.stopped", extra={"clean": finished})
         if not finished:  # jobs still running keep their lease; another process resumes them

@@ -50,7 +50,7 @@ HOW_TO_FIX: dict[str, str] = {
     "AMITY_API_URL": "an http(s) URL such as https://apix.eu.amity.co (overrides AMITY_REGION)",
     "AMITY_ADMIN_TOKEN": "an admin token from the Amity Console (Settings > Admin users)",
     "AMITY_POST_URL_TEMPLATE": "the link to a post in your app, with {postId} and optionally "
-    "{communityId}, e.g. https://community.example.com/posts/{postId}",
+    "{communityId}, such as https://<your app's host>/posts/{postId}",
     "DATABASE_URL": "a SQLAlchemy URL: sqlite:///bridge.db or postgresql://user:pass@host/db",
     "BRIDGE_CONFIG": "the path of the routes file (YAML), default bridge.yml",
     "BRIDGE_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR (the libraries' log level)",
@@ -117,7 +117,13 @@ class StoreSettings(LogSettings):
         return value
 
 
-class Settings(StoreSettings):
+class RoutesSettings(StoreSettings):
+    """What ``routes export`` and ``routes import`` need: the store and the routes file."""
+
+    BRIDGE_CONFIG: Path = Path("bridge.yml")
+
+
+class Settings(RoutesSettings):
     """Everything the bridge reads from its environment."""
 
     SLACK_BOT_TOKEN: SecretStr
@@ -128,7 +134,6 @@ class Settings(StoreSettings):
     AMITY_API_URL: str | None = None
     AMITY_ADMIN_TOKEN: SecretStr
     AMITY_POST_URL_TEMPLATE: str
-    BRIDGE_CONFIG: Path = Path("bridge.yml")
     BRIDGE_POLL_SECONDS: float = Field(default=1.0, gt=0)
     BRIDGE_WORKERS: int = Field(default=4, ge=1, le=64)
     BRIDGE_MAX_ATTEMPTS: int | None = Field(default=None, ge=1)

@@ -40,12 +40,12 @@ def assert_clean(log: str, *also: str) -> None:
 class Process:
     """A child process whose stderr lines are collected in the background."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        """Start ``python -m bridge serve`` on 127.0.0.1 with ``env``."""
+    def __init__(self, env: dict[str, str], cwd: Path, *args: str) -> None:
+        """Start ``python -m bridge serve`` on 127.0.0.1 with ``env`` (and ``args``)."""
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bridge", "serve", "--host", "127.0.0.1"],
+            [sys.executable, "-m", "bridge", "serve", "--host", "127.0.0.1", *args],
             env=env,
             cwd=cwd,
             stderr=subprocess.PIPE,
@@ -77,6 +77,18 @@ class Process:
                 entry: dict[str, Any] = json.loads(line)
                 if entry.get("event") == event:
                     return entry
+
+    def wait_events(self, *events: str, timeout: float = 20.0) -> dict[str, dict[str, Any]]:
+        """The first JSON log line of each of ``events``, in whatever order they come."""
+        found: dict[str, dict[str, Any]] = {}
+        while len(found) < len(events):
+            line = self.lines.get(timeout=timeout)
+            self.seen.append(line)
+            if line.startswith("{"):
+                entry: dict[str, Any] = json.loads(line)
+                if entry.get("event") in events:
+                    found.setdefault(entry["event"], entry)
+        return found
 
     def port(self) -> int:
         """The HTTP port, from the ``bridge.listening`` log line."""

@@ -67,6 +67,7 @@ def test_all_good(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> No
         "slack token",
         "slack scopes",
         "signing secret",
+        "routes",
         "mentions",
         f"channel {NEWS}",
         "route announcements",
@@ -153,16 +154,38 @@ def test_postgres_not_migrated(env: dict[str, str]) -> None:
     assert not result.ok and result.detail.endswith("run `python -m bridge migrate`")
 
 
-def test_missing_routes_file_is_a_fail_line(
+def test_no_routes_at_all_is_a_warning(
     env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """No routes file: one FAIL line pointing at the example; the other checks still run."""
+    """No routes file and none stored: a WARN line saying how to add one, exit 0."""
     (tmp_path / "bridge.yml").unlink()
-    assert main(["check"]) == 1
+    assert main(["check"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("FAIL routes: ") and "copy bridge.example.yml" in out[0]
-    assert any(line.startswith("OK   slack token") for line in out)
-    assert any(line.startswith("OK   store") for line in out)
+    routes = [line for line in out if " routes: " in line]
+    assert len(routes) == 1 and routes[0].startswith("WARN routes: none yet")
+    assert "routes import FILE" in routes[0] and "App Home" in routes[0]
+    assert not any(line.startswith("FAIL") for line in out)
+    assert out[-1].endswith("OK, 1 WARN, 0 FAIL")
+
+
+def test_stored_routes_without_a_file_are_ok(
+    env: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The normal case: routes added from Slack, no routes file: OK, and they are checked."""
+    monkeypatch.setenv("BRIDGE_CONFIG", str(tmp_path / "absent.yml"))
+    assert main(["routes", "import", str(tmp_path / "bridge.yml")]) == 0
+    capsys.readouterr()
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert any(
+        line.startswith("OK   routes: 1 stored, 0 from the routes file (no file at ")
+        for line in out
+    )
+    assert any(line.startswith("OK   route announcements: community") for line in out)
+    assert out[-1] == f"{len(out) - 1} OK, 0 FAIL"
 
 
 def test_amity_token_refused(env: dict[str, str], fakes: Fakes) -> None:

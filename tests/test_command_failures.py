@@ -156,3 +156,4 @@ def test_check_with_slack_and_amity_unreachable(tmp_path: Path, fakes: Fakes) ->
     assert "could not be reached" in route and "AMITY_API_URL" in route
     assert any(line.startswith("OK   store:") for line in out)
     assert not (tmp_path / "bridge.db").exists()  # check created nothing
+    assert "slack_sdk" not in done.stderr  # the FAIL line says it; no library line before it

@@ -9,12 +9,13 @@ ROOT = Path(__file__).parents[1]
 
 
 def test_procfile_types() -> None:
-    """release migrates; web serves on $PORT; worker runs the same (Socket Mode with a token)."""
+    """release migrates; web serves on $PORT; the worker also holds Socket Mode (with
+    SLACK_APP_TOKEN)."""
     lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines())
     assert lines == {
         "release": "python -m bridge migrate",
         "web": "python -m bridge serve",
-        "worker": "python -m bridge serve",
+        "worker": "python -m bridge serve --socket-mode",
     }
 
 

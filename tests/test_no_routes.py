@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 from bridge_standins.amity import FakeAmity
 from bridge_standins.slack import FakeSlack
-from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, SIGNING_SECRET
+from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, POST_URL, ROUTES, SIGNING_SECRET
 
 from bridge.delivery.outbox import Outbox
 from bridge.listeners.home import home_view
@@ -29,7 +31,7 @@ def app_json_environment(slack: FakeSlack, amity: FakeAmity) -> dict[str, str]:
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "AMITY_ADMIN_TOKEN": AMITY_TOKEN,
-        "AMITY_POST_URL_TEMPLATE": "https://community.example.com/posts/{postId}",
+        "AMITY_POST_URL_TEMPLATE": POST_URL,
     }
     assert {k for k, v in app["env"].items() if v.get("required")} == set(required)
     return (
@@ -52,6 +54,7 @@ def test_serve_starts_without_routes_and_is_healthy(
     try:
         warning = process.wait_event("bridge.no_routes")
         assert warning["routes_file"] == "bridge.yml" and "bridge.example.yml" in warning["fix"]
+        assert "App Home" in warning["fix"] and "routes import FILE" in warning["fix"]
         port = process.port()
         health = httpx.get(f"http://127.0.0.1:{port}/healthz")
         assert health.status_code == 200 and health.json()["status"] == "ok"
@@ -62,6 +65,39 @@ def test_serve_starts_without_routes_and_is_healthy(
             process.proc.kill()
             process.proc.wait()
     process.output()
+
+
+def test_stored_routes_need_no_file_and_no_advice(
+    tmp_path: Path, fakes: tuple[FakeSlack, FakeAmity]
+) -> None:
+    """Routes kept in the store and no bridge.yml, the normal case: serve gives no "fix"."""
+    env = app_json_environment(*fakes)
+    (tmp_path / "routes.yml").write_text(ROUTES, encoding="utf-8")
+    for command in (["migrate"], ["routes", "import", "routes.yml"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "bridge", *command],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    (tmp_path / "routes.yml").unlink()
+    process = Process(env, tmp_path)
+    try:
+        port = process.port()
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz")
+        assert health.status_code == 200
+        process.proc.send_signal(signal.SIGTERM)
+        assert process.proc.wait(timeout=30) == 0
+    finally:
+        if process.proc.poll() is None:
+            process.proc.kill()
+            process.proc.wait()
+    log = process.output()
+    assert "bridge.no_routes" not in log and "fix" not in log
 
 
 def test_app_home_without_routes_says_how_to_add_one(outbox: Outbox) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -84,16 +85,71 @@ def test_serve_refuses_bad_routes_file(tmp_path: Path, fakes: tuple[FakeSlack, F
     assert "bridge.yml: routes.0.channels.0" in done.stderr
 
 
-def test_serve_refuses_a_bot_token_slack_rejects(
+def test_serve_starts_while_slack_and_amity_refuse_and_heals(
     tmp_path: Path, fakes: tuple[FakeSlack, FakeAmity]
 ) -> None:
-    """A token Slack refuses stops start-up with one clear line, no traceback."""
+    """Slack refuses the bot token and Amity the admin token: serve still starts, /healthz
+    answers 503 with one line per failing service, and once both accept (no restart) 200."""
+    slack, amity = fakes
+    slack.bot_token, amity.token = "xoxb-another-token", "another-amity-token"
+    process = Process(environment(tmp_path, slack, amity), tmp_path)
+    try:
+        base = f"http://127.0.0.1:{process.port()}"
+        down = httpx.get(base + "/healthz")
+        assert down.status_code == 503
+        assert down.headers["content-type"] == "application/json"
+        body = down.json()
+        assert body["status"] == "error" and body["store"] == "ok"
+        assert all(isinstance(line, str) for line in body["problems"])
+        assert body["problems"] == [body["problems"][0], body["problems"][1]]
+        assert body["problems"][0].startswith(
+            "slack: Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token"
+        )
+        assert body["problems"][1].startswith("amity: Amity refused AMITY_ADMIN_TOKEN (")
+        assert "Amity Console" in body["problems"][1]
+        assert "{'ok'" not in down.text
+        slack.bot_token = BOT_TOKEN
+        wait_for(lambda: httpx.get(base + "/healthz").json().get("slack") == "ok", timeout=30)
+        still = httpx.get(base + "/healthz")
+        assert still.status_code == 503 and [p[:6] for p in still.json()["problems"]] == ["amity:"]
+        amity.token = AMITY_TOKEN
+        wait_for(lambda: httpx.get(base + "/healthz").status_code == 200, timeout=30)
+        assert httpx.get(base + "/healthz").json()["status"] == "ok"
+        process.proc.send_signal(signal.SIGTERM)
+        assert process.proc.wait(timeout=30) == 0
+    finally:
+        if process.proc.poll() is None:
+            process.proc.kill()
+            process.proc.wait()
+    log = process.output()
+    assert log.count('"bridge.dependency_failing"') == 2  # once per service, not per retry
+    assert log.count('"bridge.dependency_ok"') == 2
+    assert "Traceback" not in log and "slack_sdk" not in log
+
+
+def test_serve_starts_while_slack_cannot_be_reached(
+    tmp_path: Path, fakes: tuple[FakeSlack, FakeAmity]
+) -> None:
+    """Slack unreachable at start-up: /healthz says so in one line; no library lines."""
     env = environment(tmp_path, *fakes)
-    env["SLACK_BOT_TOKEN"] = "xoxb-revoked-token"
-    done = start_up(env, tmp_path)
-    assert done.returncode == 2
-    assert "bridge: Slack refused SLACK_BOT_TOKEN at start-up" in done.stderr
-    assert "Traceback" not in done.stderr and "xoxb-revoked-token" not in done.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        env["SLACK_API_URL"] = f"http://127.0.0.1:{probe.getsockname()[1]}/api/"
+    process = Process(env, tmp_path)
+    try:
+        down = httpx.get(f"http://127.0.0.1:{process.port()}/healthz")
+        assert down.status_code == 503
+        (line,) = down.json()["problems"]
+        assert line.startswith("slack: Slack could not be reached at http://127.0.0.1:")
+        assert line.endswith("check SLACK_API_URL and the network")
+        process.proc.send_signal(signal.SIGTERM)
+        assert process.proc.wait(timeout=30) == 0
+    finally:
+        if process.proc.poll() is None:
+            process.proc.kill()
+            process.proc.wait()
+    log = process.output()
+    assert "slack_sdk" not in log and "Traceback" not in log
 
 
 def test_serve_reports_an_unreachable_store(

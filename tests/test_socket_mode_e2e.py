@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,8 +39,10 @@ def socket_mode(fakes: Fakes) -> Iterator[FakeSocketMode]:
 
 @pytest.fixture
 def bridge(tmp_path: Path, fakes: Fakes, socket_mode: FakeSocketMode) -> Iterator[Process]:
-    """``python -m bridge serve`` with SLACK_APP_TOKEN set, connected to the stand-in."""
-    process = Process(environment(tmp_path, *fakes, SLACK_APP_TOKEN=APP_TOKEN), tmp_path)
+    """``python -m bridge serve --socket-mode`` with SLACK_APP_TOKEN, connected to the
+    stand-in."""
+    env = environment(tmp_path, *fakes, SLACK_APP_TOKEN=APP_TOKEN)
+    process = Process(env, tmp_path, "--socket-mode")
     try:
         process.port()
         socket_mode.wait_connected()
@@ -159,20 +159,74 @@ def test_redelivery_posts_once_and_disconnect_reconnects(
         assert secret not in log
 
 
-def test_refused_app_token_stops_start_up(
+def stop(process: Process) -> str:
+    """SIGTERM, a clean exit, and the process's log."""
+    if process.proc.poll() is None:
+        process.proc.send_signal(signal.SIGTERM)
+        assert process.proc.wait(timeout=30) == 0
+    return process.output()
+
+
+def test_refused_app_token_is_logged_and_http_keeps_serving(
     tmp_path: Path, fakes: Fakes, socket_mode: FakeSocketMode
 ) -> None:
-    """An app-level token Slack refuses: one line naming SLACK_APP_TOKEN, exit 2."""
+    """An app-level token Slack refuses: one line naming SLACK_APP_TOKEN; serve goes on."""
     wrong = "xapp-1-A0BRIDGE-1234-revoked"
-    done = subprocess.run(
-        [sys.executable, "-m", "bridge", "serve", "--host", "127.0.0.1"],
-        env=environment(tmp_path, *fakes, SLACK_APP_TOKEN=wrong),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "bridge: Slack refused SLACK_APP_TOKEN for Socket Mode (invalid_auth)" in done.stderr
-    assert wrong not in done.stderr and socket_mode.opened == 0
+    env = environment(tmp_path, *fakes, SLACK_APP_TOKEN=wrong)
+    process = Process(env, tmp_path, "--socket-mode")
+    try:
+        seen = process.wait_events("bridge.socket_mode_refused", "bridge.listening")
+        refused = seen["bridge.socket_mode_refused"]
+        assert refused["error"] == "invalid_auth" and "SLACK_APP_TOKEN" in refused["fix"]
+        port = seen["bridge.listening"]["port"]
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    finally:
+        log = stop(process)
+    assert wrong not in log and "Traceback" not in log and socket_mode.opened == 0
+
+
+def test_without_the_flag_the_process_stays_on_http(
+    tmp_path: Path, fakes: Fakes, socket_mode: FakeSocketMode
+) -> None:
+    """SLACK_APP_TOKEN applies to every dyno; only ``serve --socket-mode`` connects. The
+    web process says in one line that Socket Mode is off here and how to turn it on."""
+    process = Process(environment(tmp_path, *fakes, SLACK_APP_TOKEN=APP_TOKEN), tmp_path)
+    try:
+        seen = process.wait_events("bridge.socket_mode_off", "bridge.listening")
+        assert "python -m bridge serve --socket-mode" in seen["bridge.socket_mode_off"]["fix"]
+        assert seen["bridge.listening"]["socket_mode"] is False
+    finally:
+        log = stop(process)
+    assert socket_mode.opened == 0 and log.count("bridge.socket_mode_off") == 1
+
+
+def test_one_process_holds_socket_mode_and_another_takes_over(
+    tmp_path: Path, fakes: Fakes, socket_mode: FakeSocketMode
+) -> None:
+    """Two ``serve --socket-mode`` on one store: the second says the connection is held
+    and opens none; when the holder dies, it takes the connection over."""
+    env = environment(tmp_path, *fakes, SLACK_APP_TOKEN=APP_TOKEN)
+    first = Process(env, tmp_path, "--socket-mode")
+    second: Process | None = None
+    try:
+        first.wait_events("bridge.socket_mode_connected", "bridge.listening")
+        socket_mode.wait_connected()
+        second = Process(env, tmp_path, "--socket-mode")
+        seen = second.wait_events("bridge.socket_mode_held_elsewhere", "bridge.listening")
+        assert "takes the connection over" in seen["bridge.socket_mode_held_elsewhere"]["fix"]
+        assert socket_mode.opened == 1
+        first.proc.kill()  # dies without letting go: the lock goes with the process
+        first.proc.wait()
+        second.wait_event("bridge.socket_mode_connected", timeout=30)
+        socket_mode.wait_connected(opened=2)
+        sent = fakes[0].add_message(NEWS, {"user": "U0ALICE01", "text": "via the new holder"})
+        socket_mode.ack(socket_mode.deliver("events_api", reaction(sent["ts"])))
+        wait_for(lambda: len(fakes[1].posts) == 1, timeout=20)
+    finally:
+        if first.proc.poll() is None:
+            first.proc.kill()
+            first.proc.wait()
+        first.output()
+        if second is not None:
+            log = stop(second)
+            assert log.count("bridge.socket_mode_held_elsewhere") == 1

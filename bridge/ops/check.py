@@ -1,7 +1,7 @@
 """``python -m bridge check``: every setting checked against the real services.
 
-One line per check, ``OK`` or ``FAIL`` with what to do; the exit code is 1 when any
-check fails. Nothing is posted anywhere: only read calls are made.
+One line per check, ``OK``, ``WARN`` (works, but worth a look) or ``FAIL`` with what to
+do; the exit code is 1 when any check fails. Nothing is posted anywhere: only read calls are made.
 """
 
 from __future__ import annotations
@@ -37,10 +37,28 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warning: bool = False  # ok, but the operator should know (shown as WARN)
 
     def line(self) -> str:
-        """``OK   name: detail`` or ``FAIL name: detail``."""
-        return f"{'OK  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+        """``OK   name: detail``, ``WARN name: detail`` or ``FAIL name: detail``."""
+        mark = "FAIL" if not self.ok else "WARN" if self.warning else "OK  "
+        return f"{mark} {self.name}: {self.detail}"
+
+
+def check_routes(file_routes: RoutesConfig, routes: RoutesConfig, source: str) -> Check:
+    """How many routes are in force, from the store and from the routes file."""
+    from_file = len(file_routes.routes)
+    stored = len(routes.routes) - from_file
+    if not routes.routes:
+        return Check(
+            "routes",
+            True,
+            "none yet: nothing is published until a route exists; add one from Slack (the "
+            "bridge's App Home > Add a route), `python -m bridge routes import FILE`, or a "
+            f"routes file ({source})",
+            warning=True,
+        )
+    return Check("routes", True, f"{stored} stored, {from_file} from the routes file ({source})")
 
 
 MENTIONS = {
@@ -203,7 +221,10 @@ def run_checks(settings: Settings, routes: RoutesConfig) -> list[Check]:
     checks = check_slack(client, frozenset() if email else EMAIL_SCOPES)
     checks.append(Check("signing secret", True, "set (Slack requests are verified with it)"))
     engine = make_engine(settings.DATABASE_URL)
-    routes = with_stored_routes(engine, settings, routes)
+    file_routes, routes = routes, with_stored_routes(engine, settings, routes)
+    path = settings.BRIDGE_CONFIG
+    source = str(path) if path.exists() else f"no file at {path}, which is optional"
+    checks.append(check_routes(file_routes, routes, source))
     checks.append(check_mentions(settings.BRIDGE_MENTIONS, routes))
     if checks[0].ok:
         checks += check_channels(client, routes)

@@ -44,6 +44,18 @@ def _where(url: URL) -> str:
     return f"the database {url.database} on {url.host or 'localhost'}:{url.port or 5432}"
 
 
+def place(database_url: str) -> str:
+    """Where the store is, for people: ``SQLite file /abs/bridge.db`` or ``PostgreSQL
+    database test on 127.0.0.1:5432`` (never the password)."""
+    url = make_url(database_url)
+    path = sqlite_file(database_url)
+    if path is not None:
+        return f"SQLite file {path.resolve()}"
+    if url.get_backend_name() == "sqlite":
+        return "an in-memory SQLite database"
+    return f"PostgreSQL database {url.database} on {url.host or 'localhost'}:{url.port or 5432}"
+
+
 def _cause(error: SQLAlchemyError, url: URL) -> str:
     """The driver's own words, on one line, without the password."""
     original = getattr(error, "orig", None) or error

@@ -6,9 +6,12 @@ log drain) each line is one JSON object. Anything that looks like a Slack token,
 token or an ``xapp-`` token is replaced by ``[redacted]`` before it is written.
 
 The bridge's own events are logged at INFO; the libraries under it (alembic, Bolt,
-waitress, ...) only from ``BRIDGE_LOG_LEVEL`` up (WARNING by default), so a routine
-command prints what matters. Bolt's messages that would carry a request body are
-rewritten without it (:class:`Hygiene`).
+slack_sdk, waitress, httpx, APScheduler, ...) only from ``BRIDGE_LOG_LEVEL`` up (WARNING by
+default), in the same format, so a routine command prints what matters. Bolt's messages
+that would carry a request body are rewritten without it, a library's report of a failure
+the bridge reports itself is dropped, and waitress's "Task queue depth" (requests waiting
+for a thread during a burst, which the bridge's fast acknowledgements absorb) is DEBUG
+(:class:`Hygiene`). Every line goes to stderr.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ BOLT_WITH_BODY = (
     ("Unhandled request", "bridge.unhandled_request"),
     ("A global middleware", "bridge.unhandled_request"),
 )
+# A library's words for a failure the bridge reports in its own line (check, /healthz,
+# the job's last error): (logger prefix, start of the message).
+REPORTED_BY_THE_BRIDGE = (("slack_sdk", "Failed to send a request to Slack API server"),)
+QUEUE_DEPTH = ("waitress.queue", "Task queue depth")  # demoted to DEBUG
 
 
 def redact(text: str) -> str:
@@ -46,7 +53,13 @@ def extras(record: logging.LogRecord) -> dict[str, Any]:
 
 
 class Hygiene(logging.Filter):
-    """Drops Bolt's misleading token warning; strips request bodies from Bolt's messages."""
+    """Drops Bolt's misleading token warning and libraries' duplicates of the bridge's own
+    failure lines; strips request bodies from Bolt's messages; demotes waitress's queue
+    depth to DEBUG (shown only from ``threshold`` DEBUG)."""
+
+    def __init__(self, threshold: int = logging.WARNING) -> None:
+        super().__init__()
+        self.threshold = threshold
 
     def filter(self, record: logging.LogRecord) -> bool:
         """False to drop the record; rewrites it in place when it would carry a body."""
@@ -54,6 +67,12 @@ class Hygiene(logging.Filter):
             return True
         if record.msg == BOLT_CLIENT_WARNING:
             return False
+        if record.name.startswith(QUEUE_DEPTH[0]) and record.msg.startswith(QUEUE_DEPTH[1]):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return self.threshold <= logging.DEBUG
+        for logger, start in REPORTED_BY_THE_BRIDGE:
+            if record.name.startswith(logger) and record.msg.startswith(start):
+                return False
         for start, event in BOLT_WITH_BODY:
             if record.msg.startswith(start):
                 record.msg, record.args = event, None
@@ -115,8 +134,8 @@ def setup_logging(
         if use_json
         else KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
     )
-    handler.addFilter(Hygiene())
     threshold = logging.getLevelNamesMapping()[level.upper()]
+    handler.addFilter(Hygiene(threshold))
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)

@@ -28,7 +28,7 @@ COMMUNITY = "64be1f6cb9b4106b5a6bbf3f"
 SIGNING_SECRET = "local-signing-secret"
 BOT_TOKEN = "xoxb-local-bot-token"
 AMITY_TOKEN = "local-amity-admin-token"
-POST_URL = "https://community.example.com/c/{communityId}/posts/{postId}"
+POST_URL = "https://community.acme.test/c/{communityId}/posts/{postId}"
 ROUTES = f"""routes:
   - name: announcements
     channels: [{NEWS}]

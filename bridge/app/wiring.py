@@ -1,31 +1,26 @@
-"""The application factory: settings and routes in, a running bridge out.
+"""The application factory: settings and routes in, a bridge (``bridge.app.bridge``) out.
 
 ``build`` wires the store, the Slack and Amity clients, the Bolt app with its listeners,
-the worker and its APScheduler schedule. ``Bridge.wsgi`` is what the HTTP server runs:
-``POST /slack/events`` goes to Bolt (signature checked there), ``GET /healthz`` answers
-whether the store is reachable.
+the worker and its APScheduler schedule; nothing runs until ``start_worker`` and a server
+are started.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, timedelta
+from typing import Any
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 from cryptography.fernet import Fernet
 from slack_bolt import App
-from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.amity.client import AmityClient
 from bridge.amity.sessions import SessionClient
+from bridge.app.bridge import Bridge
 from bridge.delivery.approvals import Approvals
 from bridge.delivery.attach import Attacher
 from bridge.delivery.authors import Authors
@@ -36,7 +31,6 @@ from bridge.delivery.people import People
 from bridge.delivery.replies import Replies
 from bridge.delivery.routestore import RouteStore
 from bridge.delivery.worker import Policy, Worker
-from bridge.edge.events import SlackEventsHandler
 from bridge.listeners.commands import Routes
 from bridge.listeners.gate import APPROVE, REFUSE, Gate
 from bridge.listeners.home import ADD, EDIT, PAGES, REMOVE
@@ -46,7 +40,8 @@ from bridge.listeners.preview import PREVIEW, Preview
 from bridge.listeners.routeform import FORM
 from bridge.listeners.routing import answer_route_command
 from bridge.listeners.sync import SyncIntake
-from bridge.ops.metrics import CONTENT_TYPE, Metrics
+from bridge.ops.health import Dependencies, amity_probe, slack_probe
+from bridge.ops.metrics import Metrics
 from bridge.routes import RoutesConfig
 from bridge.settings import Settings
 from bridge.slack.api import SlackError, SlackGateway, make_web_client
@@ -54,116 +49,8 @@ from bridge.slack.changes import TAKE_BACK
 from bridge.slack.directory import Directory
 from bridge.slack.payloads import SlashCommand
 
-if TYPE_CHECKING:
-    from wsgiref.types import StartResponse, WSGIEnvironment
-
 log = logging.getLogger("bridge.app")
-POLL_JOB = "bridge-worker"
 SHORTCUT = "crosspost_message"  # callback_id of the message shortcut in manifest.yml
-
-
-@dataclass
-class Bridge:
-    """Everything one bridge process runs."""
-
-    settings: Settings
-    outbox: Outbox
-    bolt: App
-    worker: Worker
-    scheduler: BackgroundScheduler
-    notices: ThreadPoolExecutor
-    metrics: Metrics
-    amity: AmityClient
-    downloads: httpx.Client
-    sessions: SessionClient | None  # posting as the author, when it is on
-    _running: threading.Lock = field(default_factory=threading.Lock)
-    last_poll: datetime | None = None
-    housekeeping: list[Any] = field(default_factory=list)  # callables run before each poll
-    home: HomeEditor | None = None  # the App Home, set by ``build``
-
-    def __post_init__(self) -> None:
-        self.slack_handler = SlackEventsHandler(self.bolt)
-
-    def start_worker(self) -> None:
-        """Poll the outbox every BRIDGE_POLL_SECONDS (and at once when woken)."""
-        self.scheduler.add_job(
-            self._poll,
-            "interval",
-            seconds=self.settings.BRIDGE_POLL_SECONDS,
-            id=POLL_JOB,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),
-        )
-        self.scheduler.start()
-
-    def _poll(self) -> None:
-        if self.worker.stopping.is_set() or not self._running.acquire(blocking=False):
-            return
-        try:
-            for chore in self.housekeeping:
-                chore()
-            self.worker.run_due()
-            self.last_poll = datetime.now(UTC)
-        finally:
-            self._running.release()
-
-    def wake(self) -> None:
-        """Run the worker now instead of at the next poll (a new job is waiting)."""
-        if self.scheduler.running and not self._running.locked():
-            self.scheduler.modify_job(POLL_JOB, next_run_time=datetime.now(UTC))
-
-    def stop(self, timeout: float | None = None) -> bool:
-        """Stop claiming; jobs in flight get ``timeout`` seconds (None: all they need) to
-        finish, the rest stay in the store. Returns whether everything finished."""
-        self.worker.stopping.set()
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        finished = self._running.acquire(timeout=-1 if timeout is None else timeout)
-        if finished:
-            self._running.release()
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            finished = self.worker.wait_idle(left)
-        if not finished:
-            log.warning("bridge.stop_timeout", extra={"timeout_s": timeout})
-        self.worker.close(wait=finished)
-        self.notices.shutdown(wait=finished)
-        if finished:  # what ``build`` made; jobs still running would need them
-            self.amity.close()
-            self.downloads.close()
-            if self.sessions is not None:
-                self.sessions.close()
-        return finished
-
-    def health(self) -> tuple[int, dict[str, Any]]:
-        """200 when the store answers, 503 otherwise."""
-        try:
-            self.outbox.ping()
-        except SQLAlchemyError:
-            log.warning("bridge.health_store_unreachable")
-            return 503, {"status": "error", "store": "unreachable"}
-        last = self.last_poll.isoformat(timespec="seconds") if self.last_poll else None
-        worker = {"running": self.scheduler.running, "last_run": last}
-        return 200, {"status": "ok", "store": "ok", "worker": worker}
-
-    def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """The WSGI application: /healthz and /metrics here, the rest to Bolt's adapter."""
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            status, body = self.health()
-            start_response(
-                f"{status} {'OK' if status == 200 else 'Service Unavailable'}",
-                [("Content-Type", "application/json")],
-            )
-            return [json.dumps(body).encode()]
-        if environ.get("PATH_INFO") == "/metrics" and environ.get("REQUEST_METHOD") == "GET":
-            start_response("200 OK", [("Content-Type", CONTENT_TYPE)])
-            return [self.metrics.render()]
-        started = time.perf_counter()
-        try:
-            return self.slack_handler(environ, start_response)
-        finally:
-            self.metrics.ack.observe(time.perf_counter() - started)
 
 
 def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -> Bridge:
@@ -208,6 +95,7 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
         process_before_response=True,
         logger=logging.getLogger("bridge.bolt"),
+        token_verification_enabled=False,  # Slack is asked by bridge.ops.health instead
     )
     bridge = Bridge(
         settings,
@@ -220,6 +108,7 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
         amity,
         downloads,
         authors.sessions if authors is not None else None,
+        dependencies=Dependencies({"slack": slack_probe(client), "amity": amity_probe(amity)}),
     )
 
     def tell_existing(job: Job, user: str) -> None:

@@ -1,4 +1,4 @@
-"""The routes file (``bridge.yml``): which channels go to which Amity community.
+"""What a route is: which channels go to which Amity community, and who may publish.
 
 ```yaml
 routes:
@@ -20,16 +20,13 @@ Nothing from a channel is published unless a route names that channel.
 from __future__ import annotations
 
 import string
-from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -44,11 +41,11 @@ EmojiName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_+'\-]+$", max_le
 
 
 class ConfigError(Exception):
-    """The routes file is missing or wrong; the message says where and how to fix it."""
+    """A routes file is missing or wrong; the message says where and how to fix it."""
 
 
 class RoutesMissing(ConfigError):
-    """There is no routes file: ``serve`` starts without routes, ``check`` says so."""
+    """There is no routes file (optional): the stored routes are the bridge's routes."""
 
 
 # Amity's create-post limits on what a route adds (the create-post schema's tags and hashtags)
@@ -207,76 +204,6 @@ class RoutesConfig(BaseModel):
                 seen.add(route.community)
                 found.append(route)
         return found
-
-
-EXAMPLE = """routes:
-  - name: announcements
-    channels: [C0123ABCD]
-    emoji: mega
-    community: 64be1f6cb9b4106b5a6bbf3f
-"""
-
-
-def load_routes(path: Path) -> RoutesConfig:
-    """Read and validate the routes file, or raise ConfigError with a readable message."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RoutesMissing(
-            f"{path}: routes file not found; copy bridge.example.yml to {path} and put your "
-            "channel IDs, emoji and community IDs in it (see the README)"
-        ) from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with a 'routes:' list, e.g.\n{EXAMPLE}")
-    if "emoji" in str(raw):
-        raw = _strip_colons(raw)
-    try:
-        return RoutesConfig.model_validate(raw)
-    except ValidationError as error:
-        raise ConfigError("\n".join(_describe(path, error))) from None
-
-
-def _strip_colons(raw: dict[str, object]) -> dict[str, object]:
-    routes = raw.get("routes")
-    if isinstance(routes, list):
-        for route in routes:
-            if isinstance(route, dict) and isinstance(route.get("emoji"), str):
-                route["emoji"] = route["emoji"].strip().strip(":")
-    return raw
-
-
-HINTS = {
-    "channels": "a Slack channel ID such as C0123ABCD (channel details > About, at the bottom)",
-    "emoji": "a reaction name without colons, such as mega",
-    "users": "Slack user IDs (U0123ABCD) mapped to Amity user IDs",
-    "community": "the Amity community ID",
-    "tags": f"at most {MAX_TAGS} Amity tags of at most {MAX_TAG_LENGTH} characters",
-    "hashtags": f"at most {MAX_HASHTAGS} hashtags of at most {MAX_HASHTAG_LENGTH} characters, "
-    "without spaces",
-    "attribution": "a line such as '— shared from Slack by {author}'",
-    "discoverable": "true or false",
-}
-
-
-def _describe(path: Path, error: ValidationError) -> list[str]:
-    lines = []
-    for item in error.errors():
-        if item["type"] == "value_error" and not item["loc"]:  # RoutesConfig._unambiguous
-            lines.append(f"{path}: {item['msg'].removeprefix('Value error, ')}")
-            continue
-        where = ".".join(str(part) for part in item["loc"]) or "top level"
-        hint = next((h for key, h in HINTS.items() if key in map(str, item["loc"])), None)
-        # lower only the first letter: the rest may quote a pattern, which must stay exact
-        said = str(item["msg"]).removeprefix("Value error, ")
-        message = "is missing" if item["type"] == "missing" else _lower_first(said)
-        lines.append(f"{path}: {where} {message}" + (f" (expected {hint})" if hint else ""))
-    return lines
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def who_may_publish(route: Route, *, slack: bool = True) -> str:
