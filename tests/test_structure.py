@@ -158,3 +158,17 @@ def test_every_name_in_the_design_document_exists(name: str) -> None:
     """Each module the design document names imports, and each object it names in a
     module is there."""
     assert resolve(name) is not None
+
+
+MAX_LINES = 300
+
+
+def test_every_module_stays_small() -> None:
+    """Modules stay at most ~300 lines: a longer one is split along its data flow."""
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "migrations" not in path.parts
+        and (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
