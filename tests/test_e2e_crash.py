@@ -33,16 +33,19 @@ def stack(tmp_path: Path, database_url: str, clock: MovableClock) -> Iterator[Lo
 
 def run_out(stack: LocalStack, clock: MovableClock, ts: str, limit: int = 30) -> None:
     """Move the clock past each retry's wait until the job has ended."""
+    tried = 0
 
-    def resting() -> bool:  # tried at least once, and not running now
+    def resting() -> bool:  # tried once more than before, and not running now
         job = find_job(stack, ts)
-        return job is not None and job.attempts > 0 and job.state is not JobState.running
+        return job is not None and job.attempts > tried and job.state is not JobState.running
 
     for _ in range(limit):
         wait_for(resting)
         job = find_job(stack, ts)
-        if job is not None and job.state in (JobState.failed, JobState.done):
+        assert job is not None
+        if job.state in (JobState.failed, JobState.done):
             return
+        tried = job.attempts
         clock.advance(timedelta(minutes=10))
         stack.bridge.wake()
     raise AssertionError("the job kept being retried")
