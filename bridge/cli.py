@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge import __version__
 from bridge.delivery.outbox import Job, JobState, Outbox, make_engine
 from bridge.ops.diagnose import StoreProblem, describe, one_line, open_existing
+from bridge.ops.erase import add_commands as add_privacy_commands
 from bridge.ops.logs import setup_logging
 from bridge.routes import ConfigError, RoutesConfig, RoutesMissing, load_routes
 from bridge.settings import LogSettings, Settings, StoreSettings, describe_errors
@@ -296,6 +297,7 @@ def parser() -> argparse.ArgumentParser:
         "--socket-mode", action="store_true", help="no public URL: connect out over Socket Mode"
     )
     app.set_defaults(func=manifest)
+    add_privacy_commands(commands)  # prune, forget
     return top
 
 

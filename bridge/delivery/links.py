@@ -12,7 +12,19 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Engine, Enum, String, Table, Text, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Enum,
+    Index,
+    String,
+    Table,
+    Text,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
 from bridge.delivery.jobs import metadata, utc_now
@@ -39,6 +51,7 @@ post_links = Table(
     Column("route_name", String(80)),
     Column("updated_at", DateTime, nullable=False),
 )
+Index("ix_post_links_removed", post_links.c.team_id, post_links.c.state, post_links.c.removed_at)
 
 
 @dataclass(frozen=True)
