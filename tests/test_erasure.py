@@ -18,8 +18,9 @@ from bridge.delivery.erasure import ERASED, NotAUser, RemainingPost, forget
 from bridge.delivery.jobs import JobState, amity_sessions, approvals, utc_now
 from bridge.delivery.links import Links
 from bridge.delivery.outbox import Outbox, make_engine
+from bridge.delivery.retention import prune
 from tests.e2e import find_job, job_state
-from tests.store_dump import dump, edit_of, shared_message, typed_text
+from tests.store_dump import SetClock, dump, edit_of, shared_message, typed_text
 
 ALICE, BOB, CAROL = "U0ALICE01", "U0BOB0001", "U0CAROL01"
 
@@ -112,6 +113,20 @@ def test_forget_erases_her_messages_and_keeps_everyone_elses(store: Outbox) -> N
         left = conn.execute(select(approvals.c.message_ts, approvals.c.decided_by)).all()
     assert [tuple(row) for row in left] == [("1.2", None)]
     assert forget(store.engine, ALICE).cleared == 0  # nothing left of hers
+
+
+def test_forget_finds_her_messages_older_than_the_retention(store: Outbox) -> None:
+    """A share pruned long ago (its message no longer stored) is still hers: its post is
+    listed, and her ID goes from it."""
+    clock = SetClock(utc_now() - timedelta(days=40))
+    old = Outbox(store.engine, clock)
+    shared_message(old, "o1", author=ALICE, sharer=BOB, words="ALICEWORDS long ago")
+    shared_message(old, "o2", author=BOB, sharer=BOB, words="BOBWORDS long ago")
+    assert prune(store.engine, timedelta(days=30)).cleared == 2
+    assert "ALICEWORDS" not in dump(store.engine) and ALICE in dump(store.engine)
+    done = forget(store.engine, ALICE)
+    assert done.posts == [RemainingPost("community-1", "slack-o1", "news", wrote=True)]
+    assert ALICE not in dump(store.engine)
 
 
 def test_forget_leaves_a_running_job_and_says_so(store: Outbox) -> None:

@@ -62,8 +62,8 @@ def seed_old_and_new(store: Outbox, clock: SetClock) -> dict[str, int]:
 
 def test_prune_keeps_only_what_sync_and_deduplication_need(store: Outbox, clock: SetClock) -> None:
     """Old finished jobs lose text, progress, errors and response URL but keep keys, post
-    ID, channel and ts, route, state and times; old edit jobs go; newer and unfinished
-    jobs are untouched."""
+    ID, channel and ts, route, state and times, and who wrote the message; old edit jobs
+    go; newer and unfinished jobs are untouched."""
     ids = seed_old_and_new(store, clock)
     before = store.get(ids["old"])
     assert before is not None and before.progress.message is not None
@@ -86,6 +86,9 @@ def test_prune_keeps_only_what_sync_and_deduplication_need(store: Outbox, clock:
         before.updated_at,
         before.post_url,
     )
+    with store.engine.connect() as conn:
+        authors = dict(conn.execute(select(jobs.c.id, jobs.c.author)).all())
+    assert (authors[ids["old"]], authors[ids["typed"]], authors[ids["new"]]) == (ALICE, BOB, None)
     failed = store.get(ids["failed"])
     assert failed is not None and failed.state is JobState.failed and failed.last_error is None
     assert store.get(ids["edit"]) is None

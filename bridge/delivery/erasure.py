@@ -10,8 +10,8 @@ removed a post. Their approval requests and their Amity session are deleted.
 
 What stays is what lives in Amity: the posts made from their messages (and the posts
 they shared), listed by post ID for the community's admins, who remove them there if
-the request asks for it. A message older than the retention no longer says who wrote
-it, so its post is listed only when they shared it themselves.
+the request asks for it (retention keeps who wrote each message, so the posts of old
+messages are listed too; ``forget`` removes that as well).
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ class Forgotten:
 
 
 def _author(row: Any) -> str | None:
-    """Who wrote what a job carries, when the store still knows."""
+    """Who wrote what a job carries (kept in ``author`` once retention cleared it)."""
+    if row.author is not None:
+        return str(row.author)
     if row.kind == "text":
         return str(row.requested_by)
     if row.kind == "edit" and row.text:
@@ -83,6 +85,7 @@ def _candidates(conn: Connection, user: str) -> Sequence[Any]:
         jobs.c.kind,
         jobs.c.state,
         jobs.c.requested_by,
+        jobs.c.author,
         jobs.c.text,
         jobs.c.progress,
         jobs.c.community_id,
@@ -91,6 +94,7 @@ def _candidates(conn: Connection, user: str) -> Sequence[Any]:
     ).where(
         or_(
             jobs.c.requested_by == user,
+            jobs.c.author == user,
             jobs.c.text.contains(user),
             cast(jobs.c.progress, Text).contains(user),
         )
@@ -128,7 +132,7 @@ def forget(
                 values |= {"state": JobState.cancelled, "updated_at": now}
                 result.cancelled += wrote
             if wrote or row.state is JobState.pending:
-                values |= {**CLEARED, "pruned_at": now}
+                values |= {**CLEARED, "pruned_at": now, "author": None}
                 if row.state is JobState.pending:
                     values["last_error"] = ERASED
             result.cleared += wrote

@@ -82,6 +82,7 @@ jobs = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("pruned_at", DateTime),  # when retention cleared its content (None: not yet)
+    Column("author", String(40)),  # who wrote the message: kept by retention, for erasure
     UniqueConstraint("key", name="uq_jobs_key"),
 )
 # The App Home's and `/crosspost list`'s lookups, sync's post → jobs map, and retention's

@@ -4,7 +4,8 @@ Past the retention (``BRIDGE_RETENTION_DAYS``) a finished job (done, failed, can
 loses its message text, its progress (which holds the fetched message), its errors, its
 response URL and its time phrase; what remains is what edits, deletions, take-backs and
 de-duplication need: its key, post ID, channel and ts, route, requester, state and
-times, marked with ``pruned_at``. A finished edit job only carried an edited message to
+times, marked with ``pruned_at``, and who wrote the message (``author``), so that
+erasure still finds the posts of a person. A finished edit job only carried an edited message to
 its post, so it is removed whole. Approval requests and Amity sessions past their expiry
 are removed too.
 
@@ -17,12 +18,14 @@ once. The worker runs :class:`Pruner` before its polls; ``python -m bridge prune
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import JSON, Engine, delete, func, select, type_coerce, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -68,6 +71,17 @@ class Pruned:
         return self.cleared + self.edits + self.approvals + self.sessions
 
 
+def author_of(kind: str, requested_by: str, progress: Any) -> str | None:
+    """Who wrote a job's message: the fetched message's author, or who typed the text."""
+    if kind == "text":
+        return requested_by
+    if isinstance(progress, str):  # drivers without a JSON type
+        progress = json.loads(progress)
+    message = (progress or {}).get("message") or {}
+    user = message.get("user") if isinstance(message, dict) else None
+    return user if isinstance(user, str) else None
+
+
 def _due_jobs(cutoff: datetime) -> ColumnElement[bool]:
     return jobs.c.pruned_at.is_(None) & (jobs.c.updated_at < cutoff) & jobs.c.state.in_(FINISHED)
 
@@ -84,21 +98,26 @@ def prune_batch(engine: Engine, retention: timedelta, now: datetime, limit: int 
     done = Pruned()
     with engine.begin() as conn:
         pick = (
-            select(jobs.c.id, jobs.c.kind)
+            select(jobs.c.id, jobs.c.kind, jobs.c.requested_by, type_coerce(jobs.c.progress, JSON))
             .where(_due_jobs(cutoff))
             .order_by(jobs.c.updated_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         rows = conn.execute(pick).all()
-        edits = [row.id for row in rows if row.kind == EDIT]
-        others = [row.id for row in rows if row.kind != EDIT]
+        edits = [row[0] for row in rows if row[1] == EDIT]
+        by_author: dict[str | None, list[int]] = {}
+        for job_id, kind, requested_by, progress in rows:
+            if kind != EDIT:
+                by_author.setdefault(author_of(kind, requested_by, progress), []).append(job_id)
         guard = _due_jobs(cutoff)
         if edits:
             done.edits = conn.execute(delete(jobs).where(jobs.c.id.in_(edits) & guard)).rowcount
-        if others:
-            done.cleared = conn.execute(
-                update(jobs).where(jobs.c.id.in_(others) & guard).values(pruned_at=now, **CLEARED)
+        for author, same in by_author.items():
+            done.cleared += conn.execute(
+                update(jobs)
+                .where(jobs.c.id.in_(same) & guard)
+                .values(pruned_at=now, author=author, **CLEARED)
             ).rowcount
         stale = select(approvals.c.id).where(_due_approvals(now)).limit(limit)
         stale = stale.with_for_update(skip_locked=True)

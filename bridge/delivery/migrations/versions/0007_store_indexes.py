@@ -17,7 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add ``jobs.pruned_at`` and the indexes.
+    """Add ``jobs.pruned_at`` and ``jobs.author`` (set when retention clears a job: who
+    wrote its message, so that erasure still finds the posts of a person), and the indexes.
 
     ``ix_jobs_team_state_updated`` serves the App Home (a workspace's newest jobs in a
     state) and ``/crosspost list``; ``ix_jobs_post_id`` the post → jobs lookups of edits,
@@ -27,6 +28,7 @@ def upgrade() -> None:
     """
     with op.batch_alter_table("jobs") as batch:
         batch.add_column(sa.Column("pruned_at", sa.DateTime))
+        batch.add_column(sa.Column("author", sa.String(40)))
     op.create_index("ix_jobs_team_state_updated", "jobs", ["team_id", "state", "updated_at"])
     op.create_index("ix_jobs_post_id", "jobs", ["post_id"])
     unpruned = sa.text("pruned_at IS NULL")
@@ -49,4 +51,5 @@ def downgrade() -> None:
     op.drop_index("ix_jobs_post_id", "jobs")
     op.drop_index("ix_jobs_team_state_updated", "jobs")
     with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("author")
         batch.drop_column("pruned_at")
