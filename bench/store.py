@@ -24,6 +24,7 @@ then the table's size (with its indexes and TOAST), ``prune`` (``BRIDGE_RETENTIO
 from __future__ import annotations
 
 import argparse
+import signal
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -189,17 +190,22 @@ def show(lines: list[dict[str, str]]) -> None:
         print("  ".join(line[h].ljust(w) for h, w in zip(header, widths, strict=True)))
 
 
+def _stop(_signal: int, _frame: object) -> None:
+    raise SystemExit(1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="rows, comma-separated")
     parser.add_argument("--runs", type=int, default=50, help="timed runs per query")
     parser.add_argument("--admin-url", default=ADMIN_URL, help="a PostgreSQL server's URL")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _stop)  # stopped: the scratch database is still dropped
     lines = []
     for rows in (int(size) for size in args.sizes.split(",")):
         with scratch_database(args.admin_url) as url:
             lines.append(measure(url, rows, args.runs))
-            print(f"measured {rows:,} rows", flush=True)
+            print(f"measured {rows:,} rows: {lines[-1]}", flush=True)
     print("times: p50 / p95 in ms over", args.runs, "runs; retention 30 days; PostgreSQL")
     show(lines)
     return 0
