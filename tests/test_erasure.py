@@ -45,6 +45,9 @@ def seed(store: Outbox) -> dict[str, int]:
         store, "c1", author=CAROL, sharer=BOB, words=f"CAROLWORDS thanks <@{ALICE}>"
     )
     removed = shared_message(store, "a4", author=ALICE, sharer=ALICE, words="ALICEWORDS gone")
+    Links(store.engine).set_preview(
+        mine.post_id, "T1", text="ALICEWORDS preview", tags=[], discoverable=True
+    )
     Links(store.engine).removed(removed.post_id, "T1", "news", ALICE)
     Links(store.engine).removed(bobs.post_id, "T1", "news", ALICE)  # she took Bob's back
     now = utc_now()

@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 
 from bridge.cli import main
 from bridge.delivery.jobs import JobState, amity_sessions, approvals, jobs, utc_now
+from bridge.delivery.links import Links
 from bridge.delivery.outbox import Outbox, make_engine
 from bridge.delivery.progress import Progress
 from bridge.delivery.retention import Pruned, prune, prune_batch, would_prune
@@ -55,6 +56,10 @@ def seed_old_and_new(store: Outbox, clock: SetClock) -> dict[str, int]:
     )
     clock.now = now - 1 * DAY
     new = shared_message(store, "new", author=ALICE, sharer=BOB, words="NEWTEXT lunch")
+    links = Links(store.engine)
+    for job, words in ((old, "OLDSECRET set in the preview"), (failed, "OLDSECRET unposted")):
+        links.set_preview(job.post_id, "T1", text=words, tags=["plan"], discoverable=True)
+    links.set_preview(new.post_id, "T1", text="NEWTEXT preview", tags=[], discoverable=True)
     clock.now = now
     ids = {"old": old.id, "failed": failed.id, "typed": typed.id, "edit": edit.id}
     return ids | {"waiting": waiting.id, "new": new.id}
@@ -89,7 +94,13 @@ def test_prune_keeps_only_what_sync_and_deduplication_need(store: Outbox, clock:
     with store.engine.connect() as conn:
         authors = dict(conn.execute(select(jobs.c.id, jobs.c.author)).all())
     assert (authors[ids["old"]], authors[ids["typed"]], authors[ids["new"]]) == (ALICE, BOB, None)
+    link = Links(store.engine).get(old.post_id)
+    assert link is not None and link.text_override == ""  # still says: the preview set it
+    assert link.tags == ["plan"]
     failed = store.get(ids["failed"])
+    assert failed is not None
+    link = Links(store.engine).get(failed.post_id)
+    assert link is not None and link.text_override is None  # no post: nothing to keep
     assert failed is not None and failed.state is JobState.failed and failed.last_error is None
     assert store.get(ids["edit"]) is None
     waiting = store.get(ids["waiting"])
@@ -103,7 +114,8 @@ def test_prune_keeps_only_what_sync_and_deduplication_need(store: Outbox, clock:
 
 def test_no_message_text_older_than_the_retention_remains(store: Outbox, clock: SetClock) -> None:
     """After `prune`, a dump of the whole database holds no text of an old message (in
-    text, progress, errors or edits), while the recent ones are all there."""
+    text, progress, errors, edits or the preview's text), while the recent ones are all
+    there."""
     seed_old_and_new(store, clock)
     assert "OLDSECRET" in dump(store.engine)
     prune(store.engine, RETENTION, clock)
@@ -111,6 +123,7 @@ def test_no_message_text_older_than_the_retention_remains(store: Outbox, clock: 
     assert "OLDSECRET" not in everything
     assert "hooks.slack.example/old" not in everything  # the response URLs went too
     assert "NEWTEXT lunch" in everything and "still to post" in everything
+    assert "NEWTEXT preview" in everything
 
 
 def test_expired_approvals_and_sessions_are_removed(store: Outbox, clock: SetClock) -> None:

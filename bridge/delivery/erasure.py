@@ -3,10 +3,11 @@
 "That person's messages" are the messages they wrote: a shared Slack message whose
 fetched copy names them as its author, an edit of it, and a ``/crosspost <text>`` they
 typed. Those jobs lose their content as retention clears it (text, progress, errors,
-response URL, time phrase); one that has not run yet is cancelled first. Their Slack ID
-is removed wherever else the store holds it: as the person who shared someone else's
-message or took a post back, as the decider of someone's approval request, as who
-removed a post. Their approval requests and their Amity session are deleted.
+response URL, time phrase, the text set in the preview); one that has not run yet is
+cancelled first. Their Slack ID is removed wherever else the store holds it: as the
+person who shared someone else's message or took a post back, as the decider of
+someone's approval request, as who removed a post. Their approval requests and their
+Amity session are deleted.
 
 What stays is what lives in Amity: the posts made from their messages (and the posts
 they shared), listed by post ID for the community's admins, who remove them there if
@@ -28,7 +29,7 @@ from sqlalchemy.engine import Connection
 from bridge.delivery.jobs import Clock, JobState, amity_sessions, approvals, jobs, utc_now
 from bridge.delivery.links import PostState, post_links
 from bridge.delivery.progress import Progress
-from bridge.delivery.retention import CLEARED
+from bridge.delivery.retention import CLEARED, forget_preview_texts
 
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,39}$")
 CREATIONS = ("message", "text")
@@ -144,6 +145,10 @@ def forget(
             if not dry_run:
                 guard = (jobs.c.id == row.id) & (jobs.c.state != JobState.running)
                 conn.execute(update(jobs).where(guard).values(**values))
+                if wrote and row.kind in CREATIONS:
+                    posted = row.state is JobState.done
+                    post = [row.post_id]
+                    forget_preview_texts(conn, post if posted else [], [] if posted else post)
         result.posts = _still_live(conn, result.posts)
         result.unnamed += _unname(conn, user, dry_run)
         result.approvals = _delete(conn, approvals, approvals.c.requested_by == user, dry_run)

@@ -2,12 +2,12 @@
 
 Past the retention (``BRIDGE_RETENTION_DAYS``) a finished job (done, failed, cancelled)
 loses its message text, its progress (which holds the fetched message), its errors, its
-response URL and its time phrase; what remains is what edits, deletions, take-backs and
-de-duplication need: its key, post ID, channel and ts, route, requester, state and
-times, marked with ``pruned_at``, and who wrote the message (``author``), so that
-erasure still finds the posts of a person. A finished edit job only carried an edited message to
-its post, so it is removed whole. Approval requests and Amity sessions past their expiry
-are removed too.
+response URL, its time phrase and the text set in the preview for its post. What
+remains is what edits, deletions, take-backs and de-duplication need: its key, post ID,
+channel and ts, route, requester, state and times, marked with ``pruned_at``, and who
+wrote the message (``author``), so that erasure still finds the posts of a person. A
+finished edit job only carried an edited message to its post, so it is removed whole.
+Approval requests and Amity sessions past their expiry are removed too.
 
 Work goes in small batches, each its own short transaction: the candidates are picked
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (several instances prune side by side without
@@ -26,10 +26,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Engine, delete, func, select, type_coerce, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from bridge.delivery.jobs import Clock, JobState, amity_sessions, approvals, jobs, utc_now
+from bridge.delivery.links import post_links
 from bridge.delivery.progress import Progress
 
 log = logging.getLogger("bridge.delivery.retention")
@@ -98,7 +100,14 @@ def prune_batch(engine: Engine, retention: timedelta, now: datetime, limit: int 
     done = Pruned()
     with engine.begin() as conn:
         pick = (
-            select(jobs.c.id, jobs.c.kind, jobs.c.requested_by, type_coerce(jobs.c.progress, JSON))
+            select(
+                jobs.c.id,
+                jobs.c.kind,
+                jobs.c.requested_by,
+                type_coerce(jobs.c.progress, JSON),
+                jobs.c.state,
+                jobs.c.post_id,
+            )
             .where(_due_jobs(cutoff))
             .order_by(jobs.c.updated_at)
             .limit(limit)
@@ -107,9 +116,12 @@ def prune_batch(engine: Engine, retention: timedelta, now: datetime, limit: int 
         rows = conn.execute(pick).all()
         edits = [row[0] for row in rows if row[1] == EDIT]
         by_author: dict[str | None, list[int]] = {}
-        for job_id, kind, requested_by, progress in rows:
+        posted: list[str] = []
+        unposted: list[str] = []
+        for job_id, kind, requested_by, progress, state, post_id in rows:
             if kind != EDIT:
                 by_author.setdefault(author_of(kind, requested_by, progress), []).append(job_id)
+                (posted if state is JobState.done else unposted).append(post_id)
         guard = _due_jobs(cutoff)
         if edits:
             done.edits = conn.execute(delete(jobs).where(jobs.c.id.in_(edits) & guard)).rowcount
@@ -119,6 +131,7 @@ def prune_batch(engine: Engine, retention: timedelta, now: datetime, limit: int 
                 .where(jobs.c.id.in_(same) & guard)
                 .values(pruned_at=now, author=author, **CLEARED)
             ).rowcount
+        forget_preview_texts(conn, posted, unposted)
         stale = select(approvals.c.id).where(_due_approvals(now)).limit(limit)
         stale = stale.with_for_update(skip_locked=True)
         ids = conn.execute(stale).scalars().all()
@@ -134,6 +147,25 @@ def prune_batch(engine: Engine, retention: timedelta, now: datetime, limit: int 
                 delete(amity_sessions).where(amity_sessions.c.user_id.in_(names) & expired)
             ).rowcount
     return done
+
+
+def forget_preview_texts(conn: Connection, posted: list[str], unposted: list[str]) -> None:
+    """Clear the texts set in the preview for these posts. A post that exists keeps an
+    empty text there, which still says that the preview set its text (so Slack edits
+    are not applied to it); a share that made no post loses it."""
+    has_text = post_links.c.text_override.is_not(None) & (post_links.c.text_override != "")
+    if posted:
+        conn.execute(
+            update(post_links)
+            .where(post_links.c.post_id.in_(posted) & has_text)
+            .values(text_override="")
+        )
+    if unposted:
+        conn.execute(
+            update(post_links)
+            .where(post_links.c.post_id.in_(unposted) & post_links.c.text_override.is_not(None))
+            .values(text_override=None)
+        )
 
 
 def would_prune(engine: Engine, retention: timedelta, now: datetime) -> Pruned:
