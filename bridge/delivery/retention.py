@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Engine, delete, func, select, type_coerce, update
+from sqlalchemy import JSON, Engine, case, delete, func, select, type_coerce, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
@@ -115,21 +115,26 @@ def prune_batch(engine: Engine, retention: timedelta, now: datetime, limit: int 
         )
         rows = conn.execute(pick).all()
         edits = [row[0] for row in rows if row[1] == EDIT]
-        by_author: dict[str | None, list[int]] = {}
+        authors: dict[int, str] = {}  # who wrote each cleared job's message, when known
+        others: list[int] = []
         posted: list[str] = []
         unposted: list[str] = []
         for job_id, kind, requested_by, progress, state, post_id in rows:
-            if kind != EDIT:
-                by_author.setdefault(author_of(kind, requested_by, progress), []).append(job_id)
-                (posted if state is JobState.done else unposted).append(post_id)
+            if kind == EDIT:
+                continue
+            others.append(job_id)
+            if (author := author_of(kind, requested_by, progress)) is not None:
+                authors[job_id] = author
+            (posted if state is JobState.done else unposted).append(post_id)
         guard = _due_jobs(cutoff)
         if edits:
             done.edits = conn.execute(delete(jobs).where(jobs.c.id.in_(edits) & guard)).rowcount
-        for author, same in by_author.items():
-            done.cleared += conn.execute(
+        if others:
+            written = case(authors, value=jobs.c.id, else_=None) if authors else None
+            done.cleared = conn.execute(
                 update(jobs)
-                .where(jobs.c.id.in_(same) & guard)
-                .values(pruned_at=now, author=author, **CLEARED)
+                .where(jobs.c.id.in_(others) & guard)
+                .values(pruned_at=now, author=written, **CLEARED)
             ).rowcount
         forget_preview_texts(conn, posted, unposted)
         stale = select(approvals.c.id).where(_due_approvals(now)).limit(limit)
