@@ -84,6 +84,8 @@ HOW_TO_FIX: dict[str, str] = {
     "BRIDGE_ADMINS": "Slack user IDs separated by commas (U0123ABCD,U0456EFGH), or leave it "
     "unset for workspace admins and owners only",
     "BRIDGE_ROUTES_CACHE_SECONDS": "a number of seconds (0 or more, default 5)",
+    "BRIDGE_RETENTION_DAYS": "a number of days greater than 0: how long finished posts keep "
+    "their message text in the store (default 30)",
 }
 
 
@@ -104,6 +106,7 @@ class StoreSettings(LogSettings):
     """What the store commands (migrate, jobs, retry) need: the database."""
 
     DATABASE_URL: str = "sqlite:///bridge.db"
+    BRIDGE_RETENTION_DAYS: float = Field(default=30, gt=0)  # finished jobs' texts kept this long
 
     @field_validator("DATABASE_URL")
     @classmethod

@@ -29,6 +29,7 @@ from bridge.delivery.files import Downloader
 from bridge.delivery.outbox import Clock, Job, Outbox, make_engine, utc_now
 from bridge.delivery.people import People
 from bridge.delivery.replies import Replies
+from bridge.delivery.retention import Pruner
 from bridge.delivery.routestore import RouteStore
 from bridge.delivery.worker import Policy, Worker
 from bridge.listeners.commands import Routes
@@ -138,6 +139,9 @@ def build(settings: Settings, routes: RoutesConfig, *, clock: Clock = utc_now) -
     if bridge.home is not None:
         bolt.event("app_home_opened")(bridge.home.on_home_opened)
     _listen_for_changes(bridge, store, slack, replies, respond_later)
+    bridge.housekeeping.append(
+        Pruner(outbox.engine, timedelta(days=settings.BRIDGE_RETENTION_DAYS), clock)
+    )
     bolt.error(_log_error)
     return bridge
 

@@ -1,5 +1,5 @@
 """Command line: ``python -m bridge serve | demo | check | manifest | migrate | jobs |
-retry | routes export | routes import FILE``.
+retry | routes export | routes import FILE | prune | forget``.
 
 Every expected failure (a bad setting, a file that cannot be read, a store that is
 missing, down or not migrated, a port in use) ends the command with one line on stderr
@@ -18,6 +18,7 @@ from bridge import __version__
 from bridge.cli import checking, manifest, routes, run, store
 from bridge.cli.common import Refused, settings
 from bridge.ops.diagnose import StoreProblem, describe
+from bridge.ops.erase import add_commands as add_privacy_commands
 from bridge.ops.logs import setup_logging
 from bridge.settings import LogSettings, StoreSettings
 
@@ -75,6 +76,7 @@ def parser() -> argparse.ArgumentParser:
     verify.set_defaults(func=checking.check)
     _manifest(commands)
     _routes(commands)
+    add_privacy_commands(commands)  # prune, forget
     return top
 
 

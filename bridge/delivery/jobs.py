@@ -19,6 +19,7 @@ from sqlalchemy import (
     Engine,
     Enum,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -80,8 +81,16 @@ jobs = Table(
     Column("progress", ProgressColumn, nullable=False, default=Progress),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("pruned_at", DateTime),  # when retention cleared its content (None: not yet)
+    Column("author", String(40)),  # who wrote the message: kept by retention, for erasure
     UniqueConstraint("key", name="uq_jobs_key"),
 )
+# The App Home's and `/crosspost list`'s lookups, sync's post → jobs map, and retention's
+# rows still to prune (a partial index: only rows not pruned yet).
+Index("ix_jobs_team_state_updated", jobs.c.team_id, jobs.c.state, jobs.c.updated_at)
+Index("ix_jobs_post_id", jobs.c.post_id)
+_unpruned = jobs.c.pruned_at.is_(None)
+Index("ix_jobs_unpruned", jobs.c.updated_at, postgresql_where=_unpruned, sqlite_where=_unpruned)
 
 # One row per Amity admin token (keyed by a hash of it): when its next request may go.
 rate_budget = Table(
@@ -130,6 +139,7 @@ amity_sessions = Table(
     Column("expires_at", DateTime, nullable=False),  # naive UTC
     Column("updated_at", DateTime, nullable=False),
 )
+Index("ix_amity_sessions_expires_at", amity_sessions.c.expires_at)
 
 
 @dataclass(frozen=True)

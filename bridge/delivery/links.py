@@ -60,6 +60,7 @@ post_links = Table(
     Column("text_by", String(40)),  # who wrote the text set in the preview
     Index("ix_post_links_message", "channel_id", "message_ts"),
 )
+Index("ix_post_links_removed", post_links.c.team_id, post_links.c.state, post_links.c.removed_at)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Posts carry their Slack message and sync options, and who wrote a preview's text.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels = None
 depends_on = None
 
