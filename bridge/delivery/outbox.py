@@ -29,6 +29,7 @@ from sqlalchemy import Engine, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bridge.delivery import holders as _holders
 from bridge.delivery import links as _links  # noqa: F401 (its table joins the metadata)
 from bridge.delivery.jobs import (
     Clock,
@@ -80,6 +81,8 @@ class Outbox(JobReads):
         )
         self._held: dict[int, str] = {}  # job id → claim token, for jobs this process runs
         self._held_lock = threading.Lock()
+        self.holder = new_token()  # this handle's heartbeat row (``bridge.delivery.holders``)
+        self._alive_until: datetime | None = None  # what its last heartbeat wrote
 
     def create_schema(self) -> None:
         """Create or upgrade the schema (Alembic migrations)."""
@@ -122,8 +125,11 @@ class Outbox(JobReads):
         now = self.clock()
         due = or_(
             (jobs.c.state == JobState.pending) & (jobs.c.next_run_at <= now),
-            (jobs.c.state == JobState.running) & (jobs.c.lease_until < now),
+            (jobs.c.state == JobState.running)
+            & ((jobs.c.lease_until < now) | _holders.holder_gone(now)),
         )
+        alive = self._alive_until is not None and self._alive_until > now
+        holder = self.holder if alive else None  # without a heartbeat, the lease alone
         query = select(jobs.c.id).where(due).order_by(jobs.c.next_run_at).limit(limit)
         with self._held_lock:
             held = list(self._held)
@@ -141,6 +147,7 @@ class Outbox(JobReads):
                         state=JobState.running,
                         lease_until=now + lease,
                         claim=token,
+                        holder=holder,
                         attempts=jobs.c.attempts + 1,
                         updated_at=now,
                     )
@@ -170,6 +177,21 @@ class Outbox(JobReads):
                 if renewed.rowcount == 0:
                     lost.append(job_id)
         return lost
+
+    def beat(self, alive: timedelta) -> None:
+        """This process's heartbeat: its jobs are not taken over for ``alive`` from now."""
+        now = self.clock()
+        with self._tx() as conn:
+            if self._alive_until is None:
+                _holders.sweep(conn, now)
+            _holders.beat(conn, self.holder, now + alive)
+        self._alive_until = now + alive
+
+    def stop_beating(self) -> None:
+        """Delete this process's heartbeat (it holds no job any more)."""
+        self._alive_until = None
+        with self._tx() as conn:
+            _holders.forget(conn, self.holder)
 
     def holds(self, job_id: int) -> bool:
         """Whether this process holds a claim on the job."""
