@@ -265,16 +265,28 @@ class Outbox(JobReads):
     ) -> None:
         """End a job (done, failed or cancelled), with its last step's result."""
         extra = {} if progress is None else {"progress": progress}
-        self._set(job_id, state=state, last_error=error, lease_until=None, ending=True, **extra)
+        self._set(
+            job_id,
+            state=state,
+            last_error=error,
+            lease_until=None,
+            waiting_on=None,
+            ending=True,
+            **extra,
+        )
 
-    def retry_later(self, job_id: int, error: str, delay: timedelta) -> None:
-        """Put a job back to pending, due after ``delay``."""
+    def retry_later(
+        self, job_id: int, error: str, delay: timedelta, waiting_on: str | None = None
+    ) -> None:
+        """Put a job back to pending, due after ``delay`` (``waiting_on``: the service
+        whose circuit it waits for, :mod:`bridge.delivery.breaker`)."""
         run_at = self.clock() + delay
         self._set(
             job_id,
             state=JobState.pending,
             last_error=error,
             next_run_at=run_at,
+            waiting_on=waiting_on,
             lease_until=None,
             ending=True,
         )
