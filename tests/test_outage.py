@@ -46,6 +46,11 @@ def tries(stack: LocalStack, service: str) -> int:
     return sum(1 for r in stack.amity.requests if r.path == "/api/v4/posts")
 
 
+def tried(stack: LocalStack, count: int) -> Callable[[], bool]:
+    """Whether Amity has had ``count`` create-post requests."""
+    return lambda: tries(stack, "Amity") == count
+
+
 @pytest.fixture
 def clock() -> MovableClock:
     return MovableClock()
@@ -176,7 +181,7 @@ def test_an_hour_long_outage_with_default_settings(
         with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
             slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
         for failed in range(1, 14):
-            wait_for(lambda failed=failed: tries(stack, "Amity") == failed)
+            wait_for(tried(stack, failed))
             wait_for(lambda: job_state(stack, msg["ts"]) is JobState.pending)
             job = find_job(stack, msg["ts"])
             assert job is not None and job.next_run_at is not None
@@ -205,7 +210,7 @@ def test_after_an_outage_the_waiting_posts_are_due_at_once_in_the_order_they_cam
             msg = stack.slack.add_message(NEWS, {"user": "U0ALICE01", "text": f"storm {n}"})
             slack.reaction(user="U0BOB0001", reaction="mega", channel=NEWS, ts=msg["ts"])
             stamps.append(str(msg["ts"]))
-            wait_for(lambda n=n: tries(stack, "Amity") == n + 1)
+            wait_for(tried(stack, n + 1))
 
     def jobs_now() -> list[Job]:
         found = [find_job(stack, ts) for ts in stamps]
