@@ -259,3 +259,18 @@ def test_a_circuit_nothing_waits_on_closes(
     clock.now += probe_delay(1)
     worker.breaker.tick()
     assert circuit(box)["failing_since"] is None
+
+
+def test_a_job_left_waiting_on_a_closed_circuit_is_freed_at_the_next_tick(
+    box: Outbox, worker: Worker, amity: FlakyAmity, clock: Clock
+) -> None:
+    """A job sent back just as another process closed the circuit is not left to its own
+    backoff: the next tick makes it due."""
+    fail_all(box, worker, amity)
+    postpone(box, clock.now + timedelta(hours=1))
+    with box.engine.begin() as conn:  # closed elsewhere, these three sent back meanwhile
+        conn.execute(update(circuits).values(failing_since=None))
+    worker.breaker.tick()
+    assert all(j.waiting_on is None for j in stored(box))
+    clock.now += timedelta(seconds=1)
+    assert len(run_due(box, worker)) == 3

@@ -200,9 +200,15 @@ class Breaker:
 
     def _tick(self, row: RowMapping) -> None:
         service, now = str(row["service"]), self.outbox.clock()
-        if row["failing_since"] is None:
+        if row["failing_since"] is None:  # a job left waiting on it by a race goes now
+            left = select(jobs.c.id).where(jobs.c.waiting_on == service).limit(1)
+            with self.outbox.engine.connect() as conn:
+                if conn.execute(left).first() is None:
+                    return
             with self.outbox.transaction() as conn:
-                self._release(conn, service, now)
+                released = self._release(conn, service, now)
+            if released:
+                log.info("bridge.circuit_released", extra={"service": service, "jobs": released})
             return
         probing = row["probe_job"] is not None and row["probe_until"] > now
         if probing or row["probe_at"] > now:
