@@ -1,17 +1,14 @@
 """The outbox: one durable row per post to make, keyed so that a trigger is idempotent.
 
 States (``JobState``) move ``pending → running → done | failed | cancelled``; a running
-job whose lease has expired (its worker died) is pending again. Claims are safe across
-threads and processes: candidates are selected ``FOR UPDATE SKIP LOCKED`` where the
-database has it (PostgreSQL) and each claim is a guarded ``UPDATE`` that only one
-claimer can win. SQLite (the default) and PostgreSQL run the same code.
-
-Each claim writes a fresh token in ``jobs.claim``, and the outbox remembers the tokens
-of the jobs this process holds. Every later write for a held job is guarded by its token:
-once the lease has expired and another process has claimed the job, the old holder's
-writes change nothing and raise ``LeaseLost``, so it can neither renew the lease nor
-finish the job over the new owner. ``renew`` (the worker's heartbeat) extends the leases
-of every held job.
+job whose lease has expired, or whose process stopped beating (``bridge.delivery.holders``),
+may be claimed again. Claims are safe across threads and processes: candidates are
+selected ``FOR UPDATE SKIP LOCKED`` where the database has it (PostgreSQL) and each claim
+is a guarded ``UPDATE`` that only one claimer can win. SQLite and PostgreSQL run the same
+code. Each claim writes a fresh token in ``jobs.claim``, which this process remembers:
+every later write for a held job is guarded by it, so once another process has claimed
+the job the old holder's writes change nothing and raise ``LeaseLost`` (it can neither
+renew the lease nor finish the job over the new owner).
 """
 
 from __future__ import annotations
@@ -264,16 +261,8 @@ class Outbox(JobReads):
         progress: Progress | None = None,
     ) -> None:
         """End a job (done, failed or cancelled), with its last step's result."""
-        extra = {} if progress is None else {"progress": progress}
-        self._set(
-            job_id,
-            state=state,
-            last_error=error,
-            lease_until=None,
-            waiting_on=None,
-            ending=True,
-            **extra,
-        )
+        extra = {"waiting_on": None} | ({} if progress is None else {"progress": progress})
+        self._set(job_id, state=state, last_error=error, lease_until=None, ending=True, **extra)
 
     def retry_later(
         self, job_id: int, error: str, delay: timedelta, waiting_on: str | None = None
