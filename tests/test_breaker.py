@@ -15,14 +15,16 @@ import pytest
 from sqlalchemy import select, update
 
 from bridge.delivery.attach import Attacher
-from bridge.delivery.breaker import probe_delay
+from bridge.delivery.breaker import circuit_of, probe_delay
 from bridge.delivery.files import Downloader
 from bridge.delivery.jobs import circuits, jobs
 from bridge.delivery.outbox import Job, JobState, Outbox
 from bridge.delivery.people import People
 from bridge.delivery.replies import Replies
 from bridge.delivery.worker import Worker
+from bridge.failures import Retryable
 from bridge.settings import MentionStrategy
+from bridge.slack.api import SlackRetryable
 from bridge.slack.message import SlackMessage
 from tests.amity_double import AmityDouble
 from tests.slack_double import SlackDouble
@@ -274,3 +276,18 @@ def test_a_job_left_waiting_on_a_closed_circuit_is_freed_at_the_next_tick(
     assert all(j.waiting_on is None for j in stored(box))
     clock.now += timedelta(seconds=1)
     assert len(run_due(box, worker)) == 3
+
+
+@pytest.mark.parametrize(
+    ("error", "circuit"),
+    [
+        (SlackRetryable("Slack conversations.history failed: HTTP 503", "", None), "slack"),
+        (SlackRetryable("Slack chat.postMessage failed: ratelimited", "ratelimited", None), None),
+        (SlackRetryable("Slack chat.postMessage failed: ratelimited", "ratelimited", 30.0), None),
+        (Retryable("the download timed out"), None),
+    ],
+)
+def test_which_failures_open_a_circuit(error: Retryable, circuit: str | None) -> None:
+    """A Slack outage opens Slack's circuit; its rate limits, with or without a wait, and
+    failures of no named service open none."""
+    assert circuit_of(error) == circuit

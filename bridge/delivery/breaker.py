@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from bridge.delivery.jobs import JobState, circuits, jobs
 from bridge.delivery.outbox import Job, Outbox
 from bridge.failures import Failure, Retryable
+from bridge.slack.api import SlackError
 
 log = logging.getLogger("bridge.delivery.breaker")
 SERVICES = {"Amity": "amity", "Slack": "slack"}  # a failure's service → its circuit
@@ -39,6 +40,7 @@ PROBE_FIRST = 1.0  # seconds from the first failure to the first probe
 PROBE_CAP = 5.0  # the longest wait between two probes, in seconds
 SPREAD = timedelta(milliseconds=10)  # between two released jobs (their order is kept)
 WAITING = (JobState.pending, JobState.running)
+RATED = "ratelimited"  # Slack's rate limit, even without a Retry-After
 
 
 class ServiceDown(Retryable):
@@ -55,7 +57,7 @@ def circuit_of(error: Failure) -> str | None:
     rate limit (a wait the service asked for proves it answers)."""
     if not isinstance(error, Retryable) or isinstance(error, ServiceDown):
         return None
-    if error.retry_after is not None:
+    if error.retry_after is not None or (isinstance(error, SlackError) and error.error == RATED):
         return None
     return SERVICES.get(error.service)
 
