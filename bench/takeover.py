@@ -1,14 +1,15 @@
 """Benchmark: how soon a job held by a killed process is taken over.
 
 Two ``python -m bridge serve`` processes share a fresh PostgreSQL database with the
-default lease (``BRIDGE_LEASE_SECONDS``, renewed by a heartbeat). For each run one
+default lease (``BRIDGE_LEASE_SECONDS``) and each process's heartbeat row (written every
+``pulse_s``, expiring after ``alive_s``: ``bridge.delivery.holders``). For each run one
 ``/crosspost <text>`` job is stored; the stand-in Amity holds its create-post request
 open; the process holding the job (named by the job's claim token) is killed with
 SIGKILL; Amity answers normally again. The takeover time is from the kill to the
 surviving (or restarted) process's create-post request for the same post; the killed
 process is restarted before the next run. Reports p50 and max over ``--runs``.
 
-    .venv/bin/python -m bench.takeover [--runs 5] [--lease 20]
+    .venv/bin/python -m bench.takeover [--runs 5] [--lease 20] [--poll 0.2]
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bridge_standins.stack import AMITY_TOKEN, BOT_TOKEN, seed
 
 from bench.instances import quantile, scratch_database, text_job
 from bridge.delivery.outbox import JobState, Outbox, make_engine
+from bridge.delivery.policy import ALIVE, PULSE
 from tests.processes import Process, environment
 
 
@@ -79,6 +81,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--lease", type=float, default=20.0, help="BRIDGE_LEASE_SECONDS")
+    parser.add_argument("--poll", type=float, default=0.2, help="BRIDGE_POLL_SECONDS")
     args = parser.parse_args()
     slack = FakeSlack(bot_token=BOT_TOKEN).start()
     amity = FakeAmity(token=AMITY_TOKEN).start()
@@ -86,7 +89,12 @@ def main() -> int:
     times: list[float] = []
     with scratch_database() as url, tempfile.TemporaryDirectory() as tmp:
         env = environment(
-            Path(tmp), slack, amity, DATABASE_URL=url, BRIDGE_LEASE_SECONDS=str(args.lease)
+            Path(tmp),
+            slack,
+            amity,
+            DATABASE_URL=url,
+            BRIDGE_LEASE_SECONDS=str(args.lease),
+            BRIDGE_POLL_SECONDS=str(args.poll),
         )
         box = Outbox(make_engine(url))
         box.create_schema()
@@ -108,7 +116,10 @@ def main() -> int:
     result = {
         "runs": args.runs,
         "lease_s": args.lease,
-        "heartbeat_s": args.lease / 4,
+        "lease_renewed_every_s": args.lease / 4,
+        "poll_s": args.poll,
+        "pulse_s": PULSE.total_seconds(),
+        "alive_s": min(ALIVE.total_seconds(), args.lease),
         "takeover_p50_s": round(quantile(times, 0.5), 2),
         "takeover_max_s": round(max(times), 2),
         "takeover_s": [round(t, 2) for t in times],

@@ -21,7 +21,7 @@ from bridge.delivery.jobs import Job, JobState, NewJob, utc_now
 from bridge.delivery.links import Links
 from bridge.delivery.outbox import Outbox, make_engine
 from bridge.delivery.retention import prune_batch
-from bridge.delivery.sync import earlier_open, creator_of, edit_job
+from bridge.delivery.sync import creator_of, earlier_open, edit_job
 from bridge.listeners.home import home_view
 from bridge.routes import RoutesConfig
 from bridge.slack.message import SlackMessage

@@ -76,6 +76,8 @@ jobs = Table(
     Column("scheduled_for", DateTime),
     Column("lease_until", DateTime),
     Column("claim", String(100)),  # the token of the claim holding a running job
+    Column("holder", String(100)),  # the process holding it (``holders``), if it beats
+    Column("waiting_on", String(20), index=True),  # the service a retry waits for (circuits)
     Column("last_error", Text),
     Column("when", Text),  # a scheduled post's time phrase, until the worker resolves it
     Column("progress", ProgressColumn, nullable=False, default=Progress),
@@ -98,6 +100,29 @@ rate_budget = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("next_at", Float, nullable=False),  # seconds since the epoch, database clock
+)
+
+# One row per running process that claims jobs: its heartbeat. A running job whose
+# holder's row has expired (the process died) is taken over without waiting for its lease.
+holders = Table(
+    "holders",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("alive_until", DateTime, nullable=False),
+)
+
+# One row per service the bridge calls (amity, slack), once it has failed: the circuit.
+# Open while ``failing_since`` is set; then one job at a time (``probe_job``) tries it.
+circuits = Table(
+    "circuits",
+    metadata,
+    Column("service", String(20), primary_key=True),
+    Column("failing_since", DateTime),  # None: closed (the service answers)
+    Column("failures", Integer, nullable=False),  # failed probes since it opened
+    Column("probe_at", DateTime),  # when the next probe may start
+    Column("probe_job", Integer),  # the job trying the service now
+    Column("probe_until", DateTime),  # past this, the probe is given up (its process died)
+    Column("last_error", Text),
 )
 
 # Routes added from Slack (the routes file's own routes are not stored): the Route as JSON.
@@ -171,6 +196,7 @@ class Job(NewJob):
     post_url: str | None = None
     last_error: str | None = None
     claim: str | None = None
+    waiting_on: str | None = None
     progress: Progress = field(default_factory=Progress)
     next_run_at: datetime | None = None
     scheduled_for: datetime | None = None

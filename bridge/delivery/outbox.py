@@ -1,17 +1,14 @@
 """The outbox: one durable row per post to make, keyed so that a trigger is idempotent.
 
 States (``JobState``) move ``pending → running → done | failed | cancelled``; a running
-job whose lease has expired (its worker died) is pending again. Claims are safe across
-threads and processes: candidates are selected ``FOR UPDATE SKIP LOCKED`` where the
-database has it (PostgreSQL) and each claim is a guarded ``UPDATE`` that only one
-claimer can win. SQLite (the default) and PostgreSQL run the same code.
-
-Each claim writes a fresh token in ``jobs.claim``, and the outbox remembers the tokens
-of the jobs this process holds. Every later write for a held job is guarded by its token:
-once the lease has expired and another process has claimed the job, the old holder's
-writes change nothing and raise ``LeaseLost``, so it can neither renew the lease nor
-finish the job over the new owner. ``renew`` (the worker's heartbeat) extends the leases
-of every held job.
+job whose lease has expired, or whose process stopped beating (``bridge.delivery.holders``),
+may be claimed again. Claims are safe across threads and processes: candidates are
+selected ``FOR UPDATE SKIP LOCKED`` where the database has it (PostgreSQL) and each claim
+is a guarded ``UPDATE`` that only one claimer can win. SQLite and PostgreSQL run the same
+code. Each claim writes a fresh token in ``jobs.claim``, which this process remembers:
+every later write for a held job is guarded by it, so once another process has claimed
+the job the old holder's writes change nothing and raise ``LeaseLost`` (it can neither
+renew the lease nor finish the job over the new owner).
 """
 
 from __future__ import annotations
@@ -29,6 +26,7 @@ from sqlalchemy import Engine, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bridge.delivery import holders as _holders
 from bridge.delivery import links as _links  # noqa: F401 (its table joins the metadata)
 from bridge.delivery.jobs import (
     Clock,
@@ -80,6 +78,8 @@ class Outbox(JobReads):
         )
         self._held: dict[int, str] = {}  # job id → claim token, for jobs this process runs
         self._held_lock = threading.Lock()
+        self.holder = new_token()  # this handle's heartbeat row (``bridge.delivery.holders``)
+        self._alive_until: datetime | None = None  # what its last heartbeat wrote
 
     def create_schema(self) -> None:
         """Create or upgrade the schema (Alembic migrations)."""
@@ -122,8 +122,11 @@ class Outbox(JobReads):
         now = self.clock()
         due = or_(
             (jobs.c.state == JobState.pending) & (jobs.c.next_run_at <= now),
-            (jobs.c.state == JobState.running) & (jobs.c.lease_until < now),
+            (jobs.c.state == JobState.running)
+            & ((jobs.c.lease_until < now) | _holders.holder_gone(now)),
         )
+        alive = self._alive_until is not None and self._alive_until > now
+        holder = self.holder if alive else None  # without a heartbeat, the lease alone
         query = select(jobs.c.id).where(due).order_by(jobs.c.next_run_at).limit(limit)
         with self._held_lock:
             held = list(self._held)
@@ -141,6 +144,7 @@ class Outbox(JobReads):
                         state=JobState.running,
                         lease_until=now + lease,
                         claim=token,
+                        holder=holder,
                         attempts=jobs.c.attempts + 1,
                         updated_at=now,
                     )
@@ -170,6 +174,21 @@ class Outbox(JobReads):
                 if renewed.rowcount == 0:
                     lost.append(job_id)
         return lost
+
+    def beat(self, alive: timedelta) -> None:
+        """This process's heartbeat: its jobs are not taken over for ``alive`` from now."""
+        now = self.clock()
+        with self._tx() as conn:
+            if self._alive_until is None:
+                _holders.sweep(conn, now)
+            _holders.beat(conn, self.holder, now + alive)
+        self._alive_until = now + alive
+
+    def stop_beating(self) -> None:
+        """Delete this process's heartbeat (it holds no job any more)."""
+        self._alive_until = None
+        with self._tx() as conn:
+            _holders.forget(conn, self.holder)
 
     def holds(self, job_id: int) -> bool:
         """Whether this process holds a claim on the job."""
@@ -242,17 +261,21 @@ class Outbox(JobReads):
         progress: Progress | None = None,
     ) -> None:
         """End a job (done, failed or cancelled), with its last step's result."""
-        extra = {} if progress is None else {"progress": progress}
+        extra = {"waiting_on": None} | ({} if progress is None else {"progress": progress})
         self._set(job_id, state=state, last_error=error, lease_until=None, ending=True, **extra)
 
-    def retry_later(self, job_id: int, error: str, delay: timedelta) -> None:
-        """Put a job back to pending, due after ``delay``."""
+    def retry_later(
+        self, job_id: int, error: str, delay: timedelta, waiting_on: str | None = None
+    ) -> None:
+        """Put a job back to pending, due after ``delay`` (``waiting_on``: the service
+        whose circuit it waits for, :mod:`bridge.delivery.breaker`)."""
         run_at = self.clock() + delay
         self._set(
             job_id,
             state=JobState.pending,
             last_error=error,
             next_run_at=run_at,
+            waiting_on=waiting_on,
             lease_until=None,
             ending=True,
         )

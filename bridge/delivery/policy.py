@@ -8,6 +8,9 @@ from datetime import timedelta
 from bridge.failures import RetryRules
 from bridge.settings import Settings
 
+PULSE = timedelta(seconds=1)  # the process heartbeat's period
+ALIVE = timedelta(seconds=4)  # its expiry: three missed beats, and the jobs are taken over
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -38,6 +41,16 @@ class Policy:
     def heartbeat(self) -> timedelta:
         """How often running jobs' leases are renewed: four times per lease."""
         return self.lease / 4
+
+    @property
+    def pulse(self) -> timedelta:
+        """How often the process's heartbeat row is written (``bridge.delivery.holders``)."""
+        return min(PULSE, self.heartbeat)
+
+    @property
+    def alive(self) -> timedelta:
+        """How long after its last heartbeat a process's jobs may be taken over."""
+        return min(ALIVE, self.lease)
 
     @property
     def retry_rules(self) -> RetryRules:

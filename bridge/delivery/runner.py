@@ -3,10 +3,12 @@ in flight, until it is closed. It knows a job only as a row of the outbox: what 
 one means is the function it is given (:meth:`bridge.delivery.worker.Worker.run`).
 
 Each of ``Policy.workers`` slots claims one job at a time and, when it is done, claims the
-next due one at once: a long upload holds its own slot only. While jobs run, a heartbeat
-renews their short leases, so a job whose process died is taken over within about one
-lease; a process whose claim was taken over meanwhile gets ``LeaseLost`` at its next
-write and drops the job (see :mod:`bridge.delivery.outbox`).
+next due one at once: a long upload holds its own slot only. A heartbeat writes the
+process's row every ``Policy.pulse`` (:mod:`bridge.delivery.holders`), so a job whose
+process died is taken over within ``Policy.alive`` plus one poll, and renews the jobs'
+leases (the bound for a job claimed without a heartbeat); a process whose claim was taken
+over meanwhile gets ``LeaseLost`` at its next write and drops the job (see
+:mod:`bridge.delivery.outbox`).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Runner:
     def _claim(self) -> Job | None:
         with self._idle:
             if self._heart.ident is None and not self._heart_stop.is_set():
+                self._pulse()  # the first claim already names a live holder
                 self._heart.start()
         try:
             claimed = self.outbox.claim(1, self.policy.lease)
@@ -95,8 +98,15 @@ class Runner:
             self.outbox.release(job.id)
 
     def _beat(self) -> None:
-        """Renew the leases of the jobs in flight until the runner is closed."""
-        while not self._heart_stop.wait(self.policy.heartbeat.total_seconds()):
+        """Write the process's heartbeat every pulse and renew the leases of the jobs in
+        flight every ``Policy.heartbeat``, until the runner is closed."""
+        renew_every = max(1, round(self.policy.heartbeat / self.policy.pulse))
+        beats = 0
+        while not self._heart_stop.wait(self.policy.pulse.total_seconds()):
+            self._pulse()
+            beats += 1
+            if beats % renew_every:
+                continue
             try:
                 lost = self.outbox.renew(self.policy.lease)
             except SQLAlchemyError:
@@ -104,6 +114,12 @@ class Runner:
                 continue
             for job_id in lost:
                 log.warning("bridge.lease_lost", extra={"job_id": job_id})
+
+    def _pulse(self) -> None:
+        try:
+            self.outbox.beat(self.policy.alive)
+        except SQLAlchemyError:
+            log.exception("bridge.heartbeat_failed")
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until no job runs (at most ``timeout`` seconds); whether none does."""
@@ -115,3 +131,9 @@ class Runner:
         self.stopping.set()
         self.pool.shutdown(wait=wait, cancel_futures=True)
         self._heart_stop.set()
+        if wait and self._heart.ident is not None:  # no job left: nothing to take over
+            self._heart.join(timeout=5)
+            try:
+                self.outbox.stop_beating()
+            except SQLAlchemyError:
+                log.exception("bridge.heartbeat_failed")

@@ -5,7 +5,9 @@ What a failure means is decided by :func:`bridge.failures.decide`: a retryable o
 the job back to the outbox with capped exponential backoff and jitter until the job is
 ``max_age`` old (an hour-long outage delays posts, it does not drop them), and once a job
 has been failing for ``notice_after`` the person is told, once and privately, that the
-post is delayed; a permanent one ends the job and the person is told why.
+post is delayed; a permanent one ends the job and the person is told why. A transient
+failure of Amity or Slack also opens that service's circuit, and the job waits on it
+(:mod:`bridge.delivery.breaker`): it is due again as soon as the service answers.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import dataclasses
 import logging
 from datetime import timedelta
 
+from bridge.delivery.breaker import Breaker, circuit_of, waits_on
 from bridge.delivery.outbox import Job, JobState, Outbox
 from bridge.delivery.policy import Policy
 from bridge.delivery.replies import Replies
@@ -26,10 +29,13 @@ log = logging.getLogger("bridge.delivery.settle")
 class Settler:
     """Applies :func:`decide`'s answer to a failed attempt."""
 
-    def __init__(self, outbox: Outbox, replies: Replies, policy: Policy) -> None:
+    def __init__(
+        self, outbox: Outbox, replies: Replies, policy: Policy, breaker: Breaker | None = None
+    ) -> None:
         self.outbox = outbox
         self.replies = replies
         self.policy = policy
+        self.breaker = breaker or Breaker(outbox, policy.lease)
 
     def settle(self, job: Job, error: Failure) -> None:
         """Retry later, or fail with advice."""
@@ -39,7 +45,10 @@ class Settler:
         decision = decide(error, attempts=job.attempts, age=age, rules=self.policy.retry_rules)
         match decision:
             case Retry():
-                self._retry(job, decision)
+                circuit = circuit_of(error)
+                if circuit is not None:  # the service failed: open its circuit
+                    self.breaker.failed(circuit, job, decision.reason)
+                self._retry(job, decision, waits_on(error, job))
             case Fail(advice=advice):
                 self._fail(job, advice)
 
@@ -77,9 +86,9 @@ class Settler:
         thread = message.thread_ts if message else None
         return dataclasses.replace(stored, thread_ts=thread) if thread else stored
 
-    def _retry(self, job: Job, retry: Retry) -> None:
+    def _retry(self, job: Job, retry: Retry, waiting_on: str | None) -> None:
         self._tell_delayed(job, retry.service)
-        self.outbox.retry_later(job.id, retry.reason, retry.delay)
+        self.outbox.retry_later(job.id, retry.reason, retry.delay, waiting_on)
         log.warning(
             "bridge.job_retry_scheduled",
             extra={
@@ -87,6 +96,7 @@ class Settler:
                 "attempt": job.attempts,
                 "error": retry.reason,
                 "delay_s": round(retry.delay.total_seconds(), 1),
+                "waiting_on": waiting_on,
             },
         )
 

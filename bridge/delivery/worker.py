@@ -19,6 +19,7 @@ from bridge.amity.client import AmityClient
 from bridge.delivery.attach import Attacher
 from bridge.delivery.authors import Authors
 from bridge.delivery.body import PostBody
+from bridge.delivery.breaker import Breaker
 from bridge.delivery.create import Creator
 from bridge.delivery.links import Links
 from bridge.delivery.outbox import Job, JobState, LeaseLost, Outbox
@@ -66,12 +67,15 @@ class Worker:
             outbox, slack, policy.lease, self.body, attacher, creator, replies, post_url
         )
         self.sync = SyncSteps(outbox, amity, replies, self.body)
-        self.settler = Settler(outbox, replies, policy)
+        self.breaker = Breaker(outbox, policy.lease)
+        self.settler = Settler(outbox, replies, policy, self.breaker)
         self.runner = Runner(outbox, policy, self.run)
         self.stopping = self.runner.stopping
 
     def run_due(self) -> int:
-        """Give each free slot a due job; how many were handed out (see :class:`Runner`)."""
+        """Start the probes of open circuits that are due, then give each free slot a due
+        job; how many were handed out (see :class:`Runner`)."""
+        self.breaker.tick()
         return self.runner.run_due()
 
     def run_held(self, job: Job) -> None:
@@ -87,7 +91,12 @@ class Worker:
         self.runner.close(wait)
 
     def run(self, job: Job) -> None:
-        """Run one claimed job to its next state."""
+        """Run one claimed job to its next state (a job waiting on a service that is
+        still down, and that is not its probe, is retried later without calling it)."""
+        down = self.breaker.admits(job)
+        if down is not None:
+            self.settler.settle(job, down)
+            return
         try:
             if job.kind in SYNC_KINDS:
                 self.sync.run(job)
@@ -106,3 +115,5 @@ class Worker:
         except Exception as error:  # a bug: log the traceback, retry a few times, then fail
             log.exception("bridge.job_crashed", extra={"job_id": job.id})
             self.settler.crashed(job, error)
+        finally:
+            self.breaker.ended(job)
