@@ -108,7 +108,10 @@ class Outbox(JobReads):
         values |= {"state": JobState.pending, "attempts": 0, "progress": Progress()}
         values |= {"next_run_at": run_at or now, "created_at": now, "updated_at": now}
         try:
-            with self._tx() as conn:  # one compiled statement, values as parameters
+            with self._writes, self.engine.connect() as conn:
+                # one compiled statement, values as parameters, committed on its own: one
+                # round trip to the store instead of BEGIN, INSERT and COMMIT
+                conn.execution_options(isolation_level="AUTOCOMMIT")
                 job_id = conn.execute(INSERT_JOB, values).scalar_one()
         except IntegrityError:
             existing = self.get_by_key(new.key)
