@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bridge.delivery import links as _links  # noqa: F401 (its table joins the metadata)
+from bridge.delivery.acks import ack_engine, insert_one
 from bridge.delivery.jobs import (
     Clock,
     Job,
@@ -78,6 +79,7 @@ class Outbox(JobReads):
         self._writes: AbstractContextManager[object] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
+        self._acks = ack_engine(engine)  # what intake's insert runs on
         self._held: dict[int, str] = {}  # job id → claim token, for jobs this process runs
         self._held_lock = threading.Lock()
 
@@ -108,11 +110,8 @@ class Outbox(JobReads):
         values |= {"state": JobState.pending, "attempts": 0, "progress": Progress()}
         values |= {"next_run_at": run_at or now, "created_at": now, "updated_at": now}
         try:
-            with self._writes, self.engine.connect() as conn:
-                # one compiled statement, values as parameters, committed on its own: one
-                # round trip to the store instead of BEGIN, INSERT and COMMIT
-                conn.execution_options(isolation_level="AUTOCOMMIT")
-                job_id = conn.execute(INSERT_JOB, values).scalar_one()
+            # one compiled statement, values as parameters (bridge.delivery.acks)
+            job_id = insert_one(self._acks, self._writes, INSERT_JOB, values)
         except IntegrityError:
             existing = self.get_by_key(new.key)
             if existing is None:  # deleted between the insert and the read: try once more
