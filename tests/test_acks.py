@@ -3,9 +3,12 @@ connections of its own, which a store restart can break; the job is still stored
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import text
 
+from bridge.delivery.acks import Writers
 from bridge.delivery.outbox import JobState, Outbox
 from tests.test_outbox import new_job
 
@@ -32,3 +35,28 @@ def test_a_duplicate_is_still_told_apart(outbox: Outbox) -> None:
     first, created = outbox.enqueue(new_job())
     again, created_again = outbox.enqueue(new_job())
     assert created and not created_again and again.id == first.id
+
+
+def test_on_sqlite_the_acks_insert_goes_before_the_writers_that_wait() -> None:
+    writers = Writers()
+    order: list[str] = []
+    writers.__enter__()  # a write under way
+
+    def worker_write() -> None:
+        with writers:
+            order.append("worker")
+
+    def ack_insert() -> None:
+        with writers.first():
+            order.append("ack")
+
+    queued = threading.Thread(target=worker_write)
+    queued.start()
+    ack = threading.Thread(target=ack_insert)
+    ack.start()
+    while writers.queued_first == 0:
+        ack.join(0.01)
+    writers.__exit__(None, None, None)
+    queued.join(10)
+    ack.join(10)
+    assert order == ["ack", "worker"]

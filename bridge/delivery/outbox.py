@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bridge.delivery import links as _links  # noqa: F401 (its table joins the metadata)
-from bridge.delivery.acks import ack_engine, insert_one
+from bridge.delivery.acks import Writers, ack_engine, insert_one
 from bridge.delivery.jobs import (
     Clock,
     Job,
@@ -76,9 +76,9 @@ class Outbox(JobReads):
         self.clock = clock
         # SQLite has one writer at a time and makes waiting writers sleep and poll (up to
         # 100 ms a nap); queueing this process's writers on a lock hands over at once.
-        self._writes: AbstractContextManager[object] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
+        writers = Writers() if engine.dialect.name == "sqlite" else None
+        self._writes: AbstractContextManager[object] = writers or nullcontext()
+        self._ack_writes = writers.first if writers else nullcontext  # goes first
         self._acks = ack_engine(engine)  # what intake's insert runs on
         self._held: dict[int, str] = {}  # job id → claim token, for jobs this process runs
         self._held_lock = threading.Lock()
@@ -111,7 +111,7 @@ class Outbox(JobReads):
         values |= {"next_run_at": run_at or now, "created_at": now, "updated_at": now}
         try:
             # one compiled statement, values as parameters (bridge.delivery.acks)
-            job_id = insert_one(self._acks, self._writes, INSERT_JOB, values)
+            job_id = insert_one(self._acks, self._ack_writes, INSERT_JOB, values)
         except IntegrityError:
             existing = self.get_by_key(new.key)
             if existing is None:  # deleted between the insert and the read: try once more
