@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from types import FrameType
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -22,6 +23,10 @@ from bridge.edge.connections import EdgeLimits, channel_class, waitress_connecti
 from bridge.edge.guard import Guard, waitress_limits
 
 log = logging.getLogger("bridge.server")
+# waitress's request threads. Measured with bench/ack.py (50 signed requests in flight
+# while the worker posts): 16 or 32 threads answer no sooner than 8 (32 later), because an
+# ack waits for the interpreter, shared with the worker's threads, not for a thread.
+THREADS = 8
 
 
 class PortInUse(OSError):
@@ -33,7 +38,7 @@ def make_server(
     host: str,
     port: int,
     *,
-    threads: int = 8,
+    threads: int = THREADS,
     limits: EdgeLimits = EdgeLimits(),  # noqa: B008 (frozen)
 ) -> BaseWSGIServer:
     """A waitress server bound to ``host:port`` (port 0 picks a free port), running
@@ -101,8 +106,28 @@ def start_socket_mode(bridge: Bridge) -> SocketModeHandler | None:
     return handler
 
 
+class OncePer(logging.Filter):
+    """Lets a record through at most once per ``seconds``: waitress warns "Task queue
+    depth is N" for every request that waits for a thread, from the thread that reads
+    every connection, hundreds of lines in a burst."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self._next = 0.0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """True for the first record of each period."""
+        now = time.monotonic()
+        if now < self._next:
+            return False
+        self._next = now + self.seconds
+        return True
+
+
 def serve_forever(bridge: Bridge, host: str, port: int) -> None:
     """Run the worker and the server until SIGTERM or Ctrl-C; then stop cleanly."""
+    logging.getLogger("waitress.queue").addFilter(OncePer(10.0))
     server = make_server(bridge, host, port)
     stop = threading.Event()
 
