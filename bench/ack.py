@@ -8,6 +8,20 @@ the requests arrive. The load is bench/delivery.py's (half reactions, half
 is the same load against an empty WSGI app under waitress, measured before and after the
 bridge; the ratio is the bridge's p99 over the mean of the two floor p99s.
 
+Measured on a shared 2-core machine (wrk, 500 requests, 50 in flight, 48 worker slots;
+p50 / p99 / max ms, two runs each; the floor's p99 moved between 10 and 77 ms):
+
+==========  ===========================  ===========================
+store       before                       after
+==========  ===========================  ===========================
+PostgreSQL  125/194/308, 156/267/314     138/253/273, 94/253/286
+SQLite      159/246/257, 186/342/356     136/201/218, 104/174/189
+==========  ===========================  ===========================
+
+No ack took over 3 s. The goal, p99 at most 1.5 times the floor's, is not met (3.3 to 6
+times): the worker's threads share the interpreter with the request threads; without
+the worker the same load is answered at p99 117-140 ms.
+
     .venv/bin/python -m bench.ack [--requests 500] [--concurrency 50]
 """
 
