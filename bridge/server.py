@@ -23,6 +23,10 @@ from bridge.ops.health import FIRST_ROUND_SECONDS
 from bridge.ops.socketmode import SocketMode, SocketModeLock, socket_mode_wanted
 
 log = logging.getLogger("bridge.server")
+# waitress's request threads. Measured with bench/ack.py (50 signed requests in flight
+# while the worker posts): 16 or 32 threads answer no sooner than 8 (32 later), because an
+# ack waits for the interpreter, shared with the worker's threads, not for a thread.
+THREADS = 8
 
 
 class PortInUse(OSError):
@@ -34,7 +38,7 @@ def make_server(
     host: str,
     port: int,
     *,
-    threads: int = 8,
+    threads: int = THREADS,
     limits: EdgeLimits = EdgeLimits(),  # noqa: B008 (frozen)
 ) -> BaseWSGIServer:
     """A waitress server bound to ``host:port`` (port 0 picks a free port), running

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bridge.delivery import holders as _holders
 from bridge.delivery import links as _links  # noqa: F401 (its table joins the metadata)
+from bridge.delivery.acks import Writers, ack_engine, insert_one
 from bridge.delivery.jobs import (
     Clock,
     Job,
@@ -73,9 +74,10 @@ class Outbox(JobReads):
         self.clock = clock
         # SQLite has one writer at a time and makes waiting writers sleep and poll (up to
         # 100 ms a nap); queueing this process's writers on a lock hands over at once.
-        self._writes: AbstractContextManager[object] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
+        writers = Writers() if engine.dialect.name == "sqlite" else None
+        self._writes: AbstractContextManager[object] = writers or nullcontext()
+        self._ack_writes = writers.first if writers else nullcontext  # goes first
+        self._acks = ack_engine(engine)  # what intake's insert runs on
         self._held: dict[int, str] = {}  # job id → claim token, for jobs this process runs
         self._held_lock = threading.Lock()
         self.holder = new_token()  # this handle's heartbeat row (``bridge.delivery.holders``)
@@ -108,8 +110,8 @@ class Outbox(JobReads):
         values |= {"state": JobState.pending, "attempts": 0, "progress": Progress()}
         values |= {"next_run_at": run_at or now, "created_at": now, "updated_at": now}
         try:
-            with self._tx() as conn:  # one compiled statement, values as parameters
-                job_id = conn.execute(INSERT_JOB, values).scalar_one()
+            # one compiled statement, values as parameters (bridge.delivery.acks)
+            job_id = insert_one(self._acks, self._ack_writes, INSERT_JOB, values)
         except IntegrityError:
             existing = self.get_by_key(new.key)
             if existing is None:  # deleted between the insert and the read: try once more

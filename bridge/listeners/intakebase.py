@@ -1,5 +1,6 @@
 """What every intake listener shares: the route store, the outbox, and storing a job
-(waking the worker when it is new)."""
+(waking the worker when it is new, at most once per burst period:
+:mod:`bridge.listeners.wakeup`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bridge.delivery.reopen import Stored, store_trigger
 from bridge.delivery.routestore import RouteStore
 from bridge.listeners.commands import Routes
 from bridge.listeners.gate import Gate
+from bridge.listeners.wakeup import Coalesced
 from bridge.routes import RoutesConfig
 from bridge.slack.payloads import SlashCommand
 
@@ -33,7 +35,7 @@ class IntakeBase:
     ) -> None:
         self.store = store
         self.outbox = outbox
-        self.wake = wake
+        self.wake = Coalesced(wake)
         self.tell_existing = tell_existing
         self.gate = gate
         self.route_commands = route_commands
