@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge import __version__
 from bridge.cli import checking, manifest, routes, run, store
 from bridge.cli.common import Refused, settings
+from bridge.cli.privacy import add_commands as add_privacy_commands
 from bridge.ops.diagnose import StoreProblem, describe
-from bridge.ops.erase import add_commands as add_privacy_commands
 from bridge.ops.logs import setup_logging
 from bridge.settings import LogSettings, StoreSettings
 
