@@ -152,3 +152,22 @@ def test_text_edited_in_preview_wins_over_later_slack_edits(
     assert job is not None
     post = stack.amity.get_post(job.post_id)
     assert post is not None and post["data"]["text"] == "Polished #launch text"
+
+
+def test_the_preview_says_a_file_from_another_host_will_not_be_attached(
+    stack: LocalStack, slack: SlackSender
+) -> None:
+    """A file whose link is not a Slack file URL is listed as not attached, with the reason
+    the post's reply would give, and the other host is never contacted."""
+    file = stack.slack.add_file({"name": "report.pdf", "mimetype": "application/pdf"}, b"%PDF-1")
+    path = file["url_private_download"].removeprefix(stack.slack.url)
+    elsewhere = file | {
+        "url_private_download": stack.slack.foreign.url + path,
+        "url_private": stack.slack.foreign.url + path,
+    }
+    msg = stack.slack.add_message(NEWS, {"user": ALICE, "text": "see", "files": [elsewhere]})
+    view = open_preview(stack, slack, msg)
+    files = next(b for b in view["blocks"] if b["type"] == "context")["elements"][0]["text"]
+    assert "Not attached: report.pdf (not a Slack file URL)" in files
+    assert "Attached: report.pdf" not in files
+    assert stack.slack.foreign.requests == []

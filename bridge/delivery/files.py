@@ -78,14 +78,18 @@ def megabytes(size: int) -> str:
     return f"{size / 1_000_000:.0f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
 
 
-def plan(files: list[SlackFile], max_bytes: int) -> tuple[list[Planned], list[Skipped]]:
-    """Which files go (at most 10, in order) and which are skipped, with reasons."""
+def plan(
+    files: list[SlackFile], max_bytes: int, api_url: str | None = None
+) -> tuple[list[Planned], list[Skipped]]:
+    """Which files go (at most 10, in order) and which are skipped, with reasons; with
+    ``api_url``, a file whose link is not a Slack file URL is skipped as the download would."""
     going: list[Planned] = []
     skipped: list[Skipped] = []
     for file in files:
         name = file.name or file.title or file.id
         type_ = attachment_type(file)
         limit = min(max_bytes, AMITY_LIMITS[type_])
+        url = file.url_private_download or file.url_private
         if file.mode == "tombstone":
             skipped.append(Skipped(name, "deleted in Slack"))
         elif file.mode == "external":
@@ -96,6 +100,8 @@ def plan(files: list[SlackFile], max_bytes: int) -> tuple[list[Planned], list[Sk
                     "put its link in the text instead",
                 )
             )
+        elif api_url is not None and url and not is_slack_file_url(url, api_url):
+            skipped.append(Skipped(name, NOT_A_SLACK_FILE))
         elif file.size is not None and file.size > limit:
             skipped.append(
                 Skipped(

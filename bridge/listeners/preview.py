@@ -133,7 +133,7 @@ class Preview:
             advice = error.advice if isinstance(error, Permanent) else str(error)
             self.respond_later(action.response_url, f"Cannot share this message: {advice}")
             return
-        going, skipped = plan(list(message.files), self.max_bytes)
+        going, skipped = plan(list(message.files), self.max_bytes, self.slack.client.base_url)
         length = utf16_len(draft.text)
         shared = Shared(
             team=action.team.id,
