@@ -28,7 +28,10 @@ from bridge_standins.stack import (
 )
 from cryptography.fernet import Fernet
 
+from bridge.delivery.jobs import utc_now
 from bridge.delivery.outbox import JobState
+from bridge.delivery.routestore import RouteStore
+from bridge.routes import PostDefaults, Route, RoutesConfig
 from tests.e2e import find_job, job_state
 from tests.test_e2e_preview import block, values
 
@@ -159,6 +162,38 @@ def test_a_removed_route_still_deletes_what_it_shared(tmp_path: Path, database_u
             assert answer.status_code == 200
             wait_for(lambda: job_state(stack, ":delete") is JobState.done)
             assert stack.amity.deleted == [created["postId"]]
+    finally:
+        stack.stop()
+
+
+def test_an_edit_keeps_the_attribution_its_post_was_made_with(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A stored route with an attribution line shares a message, then the route is removed:
+    the message's edit reaches the post with the same attribution line, as it was made."""
+    stack = start_stack(
+        tmp_path, database_url=database_url, BRIDGE_ADMINS=BOB, BRIDGE_ROUTES_CACHE_SECONDS=0
+    )
+    stack.amity.add_community(OTHER, "Partner News")
+    try:
+        store = RouteStore(stack.bridge.outbox.engine, RoutesConfig.empty(), utc_now, ttl=0)
+        made = PostDefaults(attribution="— from Slack by {author}")
+        route = Route(name="partner", channels=[RANDOM], emoji="tada", community=OTHER, post=made)
+        store.save(route, BOB)
+        with SlackSender(stack.events_url, SIGNING_SECRET) as slack:
+            msg = stack.slack.add_message(RANDOM, {"user": ALICE, "text": "First words"})
+            reacted = slack.reaction(user=BOB, reaction="tada", channel=RANDOM, ts=msg["ts"])
+            assert reacted.status_code == 200
+            wait_for(lambda: job_state(stack, msg["ts"]) is JobState.done)
+            [created] = stack.amity.posts
+            assert created["data"]["text"] == "First words\n\n— from Slack by Alice"
+            assert command(stack, slack, "route remove partner") == "Removed route *partner*."
+            previous, new = stack.slack.edit_message(RANDOM, msg["ts"], {"text": "Better words"})
+            edited = slack.post(message_changed_body(TEAM, RANDOM, previous, new), JSON)
+            assert edited.status_code == 200
+            wait_for(lambda: job_state(stack, ":edit:") is JobState.done)
+            [(_, update)] = stack.amity.updates
+            assert update["data"]["text"] == "Better words\n\n— from Slack by Alice"
     finally:
         stack.stop()
 

@@ -80,9 +80,21 @@ class PostBody:
         return text_to_draft(job.text or "", names, amity_ids), names
 
     def defaults(self, job: Job) -> PostDefaults:
-        """The job's route's post defaults (none when the route is gone since)."""
+        """The job's route's post defaults (none when the route is gone since), with the
+        attribution its post was made with once it exists."""
         route = self.routes().named(job.route_name)  # the routes in force now
-        return route.post if route is not None else PostDefaults()
+        defaults = route.post if route is not None else PostDefaults()
+        link = self.links.get(job.post_id)
+        if link is not None and link.attribution is not None:
+            defaults = defaults.model_copy(update={"attribution": link.attribution or None})
+        return defaults
+
+    def shared_by(self, job: Job) -> bool:
+        """Whether ``job``'s post was made with the "shared by" line."""
+        link = self.links.get(job.post_id)
+        if link is not None and link.shared_by is not None:
+            return link.shared_by
+        return job.progress.shared_by
 
     def footer(
         self,

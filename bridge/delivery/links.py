@@ -58,6 +58,8 @@ post_links = Table(
     Column("sync_edits", Boolean),  # the route's options when the post was made
     Column("sync_deletes", String(20)),
     Column("text_by", String(40)),  # who wrote the text set in the preview
+    Column("attribution", Text),  # the attribution template it was made with ("": none)
+    Column("shared_by", Boolean),  # whether it was made with the "shared by" line
     Index("ix_post_links_message", "channel_id", "message_ts"),
 )
 Index("ix_post_links_removed", post_links.c.team_id, post_links.c.state, post_links.c.removed_at)
@@ -82,6 +84,8 @@ class PostLink:
     sync_edits: bool | None = None
     sync_deletes: str | None = None
     text_by: str | None = None
+    attribution: str | None = None  # None: not recorded (made before it was kept)
+    shared_by: bool | None = None
 
     @property
     def has_preview(self) -> bool:
@@ -164,9 +168,11 @@ class Links:
         message: tuple[str, str],
         route: str,
         sync: tuple[bool, str],
+        attribution: tuple[str, bool] = ("", False),
     ) -> None:
         """The post exists, made from ``message`` (channel, ts) through ``route``, whose
-        sync options (edits, deletes) it keeps from now on."""
+        sync options (edits, deletes) it keeps from now on, as it keeps its attribution
+        (the route's template, "" for none; whether a "shared by" line was added)."""
         channel, ts = message
         self._upsert(
             post_id,
@@ -176,6 +182,8 @@ class Links:
             route_name=route,
             sync_edits=sync[0],
             sync_deletes=sync[1],
+            attribution=attribution[0],
+            shared_by=attribution[1],
         )
 
     def of_message(self, team_id: str, channel: str, ts: str) -> list[PostLink]:

@@ -196,18 +196,20 @@ class PostSteps:
             name = attempt.names.users.get(author)
             progress.shared_by = self.creator.create(job, author, name, body)
         progress.post_created = True
-        self._link(job)
+        self._link(job, progress.shared_by)
         self.save(attempt, post_url=attempt.url)
         return True
 
-    def _link(self, job: Job) -> None:
-        """Keep the post's message and its route's sync options with the post."""
+    def _link(self, job: Job, shared_by: bool) -> None:
+        """Keep the post's message, its route's sync options and its attribution with
+        the post."""
         if job.message_ts is None:
             return
         route = self.body.routes().named(job.route_name)
         sync = (route.sync_edits, route.sync_deletes) if route else (True, "delete")
         message = (job.channel_id, job.message_ts)
-        self.body.links.created(job.post_id, job.team_id, message, job.route_name, sync)
+        made = (self.body.defaults(job).attribution or "", shared_by)
+        self.body.links.created(job.post_id, job.team_id, message, job.route_name, sync, made)
 
     def reply(self, attempt: Attempt) -> bool:
         """The reply with the link, sent at most once; False when the job ended here.

@@ -76,7 +76,7 @@ class SyncSteps:
             message,
             draft,
             names,
-            shared_by=created.progress.shared_by,  # the lines stay, as when it was posted
+            shared_by=self.body.shared_by(created),  # the lines stay, as when it was posted
             created_at=self.outbox.clock(),
         )
         self.amity.update_post(job.post_id, to_update_post(body))

@@ -1,4 +1,5 @@
-"""Posts carry their Slack message and sync options, and who wrote a preview's text.
+"""Posts carry their Slack message, sync options and attribution, and who wrote a preview's
+text.
 
 Revision ID: 0008
 Revises: 0007
@@ -21,6 +22,8 @@ COLUMNS = (
     ("sync_edits", sa.Boolean),  # the route's options when the post was made
     ("sync_deletes", sa.String(20)),
     ("text_by", sa.String(40)),  # who wrote the text set in the preview
+    ("attribution", sa.Text),  # the attribution line's template it was made with ("": none)
+    ("shared_by", sa.Boolean),  # whether it was made with the "shared by" line
 )
 
 
